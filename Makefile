@@ -1,0 +1,51 @@
+# Two commands: `make demo` and `make test`. Each creates the virtual environment it needs on first use.
+PYTHON ?= python3
+AIRFLOW_VERSION ?= 3.3.2
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-airflow-$(AIRFLOW_VERSION)
+PYTEST_ARGS ?=
+
+.PHONY: help venv test lint typecheck pytest demo airflow integration bench clean
+
+help:
+	@echo "make demo         set up, start the emulator and run every example DAG against it"
+	@echo "make test         set up, then ruff, mypy and pytest (Airflow $(AIRFLOW_VERSION))"
+	@echo "make airflow      Airflow standalone with the example DAGs, pointed at the emulator"
+	@echo "make integration  real scheduler + triggerer run of report_pull"
+	@echo "make bench        print the benchmark figures"
+	@echo "AIRFLOW_VERSION=2.11.2 VENV=.venv-airflow2 make pytest   the suite on Airflow 2.11"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q "apache-airflow==$(AIRFLOW_VERSION)" -e ".[dev,emulator]"
+	@touch $@
+
+venv: $(STAMP)
+
+lint: venv
+	$(BIN)/ruff check .
+
+typecheck: venv
+	$(BIN)/mypy trackier_provider
+
+pytest: venv
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+demo: venv
+	$(BIN)/python -m trackier_provider.demo
+
+airflow: venv
+	$(BIN)/python -m trackier_provider.demo --standalone
+
+integration: venv
+	$(BIN)/python -m pytest -m integration tests/integration $(PYTEST_ARGS)
+
+bench: venv
+	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf .venv .venv-airflow2 .airflow-home demo-output .mypy_cache .ruff_cache .pytest_cache *.egg-info

@@ -1,0 +1,56 @@
+"""Test-wide setup: a throwaway AIRFLOW_HOME (set before Airflow is imported) and emulator-backed connections.
+
+The ``trackier_emulator`` fixture comes from the package's own pytest plugin
+(``trackier_provider.emulator.pytest_plugin``), the same one users get.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CANARY_KEY = "canary-Key-7f3a91c2d4e5"
+
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="trackier-tests-airflow-home-"))
+os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+# dag.test() on Airflow 3 wants the DAG file inside the DAGs folder: example DAGs and test DAGs both are.
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO_ROOT)
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}"
+os.environ.pop("AIRFLOW_CONN_TRACKIER_DEFAULT", None)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remove the throwaway AIRFLOW_HOME."""
+    shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)
+
+
+def connection_json(base_url: str, api_key: str, **extra: object) -> str:
+    """The JSON form of ``AIRFLOW_CONN_<ID>`` for a Trackier connection."""
+    return json.dumps({"conn_type": "trackier", "host": base_url, "password": api_key, "extra": extra})
+
+
+@pytest.fixture
+def trackier_conn(trackier_emulator, monkeypatch: pytest.MonkeyPatch):
+    """``trackier_default`` pointed at a clean emulator (with retries kept short); yields the emulator."""
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_TRACKIER_DEFAULT", connection_json(trackier_emulator.base_url, trackier_emulator.api_key)
+    )
+    return trackier_emulator
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Iterator[Path]:
+    """Airflow's metadata database on SQLite, migrated once per session (``dag.test()`` needs it)."""
+    airflow = Path(sys.executable).with_name("airflow")
+    subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True, env=os.environ.copy())
+    yield _AIRFLOW_HOME

@@ -1,0 +1,114 @@
+"""Typed errors for everything that can go wrong between a DAG and Trackier.
+
+``TrackierAPIError`` carries what Trackier said (HTTP status, its error code, codeMsg, message) and where
+(method, endpoint), so a task log tells the user which call failed and why. Subclasses let DAG authors
+catch the cases they can act on: a bad key, an IP that is not whitelisted, invalid input, a missing object,
+or rate limiting. No error text ever contains the API key: it travels only in a request header.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.exceptions import AirflowException
+
+
+class TrackierError(AirflowException):
+    """Base class of every error this provider raises."""
+
+
+class TrackierConfigError(TrackierError, ValueError):
+    """Invalid input caught before any request: names the field, what is wrong and what to do."""
+
+    def __init__(self, field: str, problem: str, fix: str = "") -> None:
+        self.field = field
+        self.problem = problem
+        self.fix = fix
+        text = f"{field}: {problem}"
+        super().__init__(f"{text}. {fix}" if fix else text)
+
+
+class TrackierPaginationError(TrackierError):
+    """The server answered a page it had already sent: stop rather than loop forever."""
+
+
+class TrackierAPIError(TrackierError):
+    """An error answer from the Trackier API, parsed from whichever envelope the endpoint uses."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        code_msg: str | None = None,
+        method: str = "",
+        endpoint: str = "",
+        errors: list[dict[str, Any]] | None = None,
+        hint: str = "",
+    ) -> None:
+        self.message = message
+        self.status = status
+        self.code = code
+        self.code_msg = code_msg
+        self.method = method
+        self.endpoint = endpoint
+        self.errors = errors or []
+        self.hint = hint
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = f"{self.method} {self.endpoint}".strip()
+        parts = [f"Trackier API error on {where}" if where else "Trackier API error"]
+        if self.status is not None:
+            parts.append(f"HTTP {self.status}")
+        if self.code or self.code_msg:
+            parts.append(" ".join(p for p in (self.code, self.code_msg) if p))
+        text = ", ".join(parts) + f": {self.message}"
+        return f"{text} {self.hint}" if self.hint else text
+
+
+class TrackierAuthenticationError(TrackierAPIError):
+    """The API key is missing or invalid (codes 101, 102), or a login failed (113, HTTP 401)."""
+
+
+class TrackierIPNotWhitelistedError(TrackierAPIError):
+    """Trackier refused the caller's IP address (code 105)."""
+
+
+class TrackierValidationError(TrackierAPIError):
+    """Trackier rejected the request's input (code 107)."""
+
+
+class TrackierNotFoundError(TrackierAPIError):
+    """The object does not exist (code 109 or HTTP 404)."""
+
+
+class TrackierRateLimitError(TrackierAPIError):
+    """Too many requests (HTTP 429); ``retry_after`` is the wait the server asked for, in seconds."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)
+
+
+class TrackierServerError(TrackierAPIError):
+    """Trackier or a proxy in front of it failed (HTTP 5xx, code 112)."""
+
+
+class TrackierResponseError(TrackierAPIError):
+    """The answer was not the JSON Trackier sends: an HTML page from a proxy, an empty or cut-off body."""
+
+
+class TrackierConnectionError(TrackierError):
+    """The request never got an answer: connection refused or dropped, or a timeout.
+
+    ``before_send`` is True when the failure happened before the server could have acted on the request
+    (refused connection, connect timeout), so even a create is safe to send again.
+    """
+
+    def __init__(self, message: str, *, method: str, endpoint: str, before_send: bool) -> None:
+        self.method = method
+        self.endpoint = endpoint
+        self.before_send = before_send
+        super().__init__(f"Trackier API call {method} {endpoint} failed without an answer: {message}")

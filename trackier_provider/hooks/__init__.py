@@ -1,0 +1,1 @@
+"""Hooks for the Trackier Admin API."""

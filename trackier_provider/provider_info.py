@@ -1,0 +1,105 @@
+"""Provider metadata: what Airflow's ProvidersManager learns about this package without importing it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PACKAGE_NAME = "airflow-provider-trackier"
+HOOK_CLASS = "trackier_provider.hooks.trackier.TrackierHook"
+CONN_TYPE = "trackier"
+DEFAULT_BASE_URL = "https://api.trackier.com"
+
+#: Connection extras the hook understands, with the form field each gets in the UI.
+CONN_FIELDS: dict[str, dict[str, Any]] = {
+    "timeout": {
+        "label": "Timeout (seconds)",
+        "schema": {"type": ["number", "null"], "default": 60},
+        "description": "Per-request timeout for connect and read.",
+    },
+    "max_retries": {
+        "label": "Max retries",
+        "schema": {"type": ["integer", "null"], "default": 5},
+        "description": "Retries on 429, 5xx, timeouts and connection errors.",
+    },
+    "requests_per_second": {
+        "label": "Requests per second",
+        "schema": {"type": ["number", "null"]},
+        "description": "Client-side throttle shared by every call of one hook; empty for none.",
+    },
+    "page_size": {
+        "label": "Page size",
+        "schema": {"type": ["integer", "null"]},
+        "description": "Records per page for paginated endpoints; empty for each endpoint's default.",
+    },
+    "panel_url": {
+        "label": "Panel URL",
+        "schema": {"type": ["string", "null"]},
+        "description": "Your Trackier panel, e.g. https://yournetwork.trackier.com, for links from task pages.",
+    },
+}
+
+UI_FIELD_BEHAVIOUR: dict[str, Any] = {
+    "hidden_fields": ["login", "schema", "port"],
+    "relabeling": {"host": "API base URL", "password": "API Key"},
+    "placeholders": {
+        "host": DEFAULT_BASE_URL,
+        "password": "X-Api-Key from Automation > API in your Trackier panel",
+        "timeout": "60",
+        "max_retries": "5",
+        "requests_per_second": "5",
+        "page_size": "1000",
+        "panel_url": "https://yournetwork.trackier.com",
+    },
+}
+
+MODULES: dict[str, list[str]] = {
+    "hooks": ["trackier_provider.hooks.trackier"],
+    "operators": [
+        "trackier_provider.operators.generic",
+        "trackier_provider.operators.campaigns",
+        "trackier_provider.operators.publishers",
+        "trackier_provider.operators.advertisers",
+        "trackier_provider.operators.reports",
+        "trackier_provider.operators.categories",
+        "trackier_provider.operators.coupons",
+        "trackier_provider.operators.incent_offers",
+        "trackier_provider.operators.login",
+        "trackier_provider.operators.conversions",
+    ],
+    "sensors": ["trackier_provider.sensors.report", "trackier_provider.sensors.job"],
+    "triggers": ["trackier_provider.triggers.report", "trackier_provider.triggers.job"],
+}
+
+EXTRA_LINKS = ["trackier_provider.links.TrackierPanelLink"]
+
+
+def get_provider_info() -> dict[str, Any]:
+    """Describe the provider: connection type, form fields, and the modules it ships."""
+    from trackier_provider import __version__
+
+    integration = "Trackier"
+    return {
+        "package-name": PACKAGE_NAME,
+        "name": "Trackier",
+        "description": "Hook, operators, deferrable sensors and an API emulator for the Trackier Admin API.",
+        "versions": [__version__],
+        "integrations": [{"integration-name": integration, "external-doc-url": "https://docs.trackier.com"}],
+        "connection-types": [
+            {
+                "hook-class-name": HOOK_CLASS,
+                "hook-name": "Trackier",
+                "connection-type": CONN_TYPE,
+                "conn-fields": CONN_FIELDS,
+                "ui-field-behaviour": {
+                    "hidden-fields": UI_FIELD_BEHAVIOUR["hidden_fields"],
+                    "relabeling": UI_FIELD_BEHAVIOUR["relabeling"],
+                    "placeholders": UI_FIELD_BEHAVIOUR["placeholders"],
+                },
+            }
+        ],
+        "hooks": [{"integration-name": integration, "python-modules": MODULES["hooks"]}],
+        "operators": [{"integration-name": integration, "python-modules": MODULES["operators"]}],
+        "sensors": [{"integration-name": integration, "python-modules": MODULES["sensors"]}],
+        "triggers": [{"integration-name": integration, "python-modules": MODULES["triggers"]}],
+        "extra-links": EXTRA_LINKS,
+    }
