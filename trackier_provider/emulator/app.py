@@ -1,0 +1,123 @@
+"""The emulator application: request pipeline (rate limit, faults, auth, routing, log) over shared state."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from trackier_provider.emulator import auth
+from trackier_provider.emulator.clock import Clock
+from trackier_provider.emulator.config import EmulatorConfig
+from trackier_provider.emulator.errors import ApiError, error_body
+from trackier_provider.emulator.faults import DEFAULT_HTML, FaultPlan, FaultSet, RateLimiter
+from trackier_provider.emulator.handlers import register_all
+from trackier_provider.emulator.handlers.admin import ADMIN_PREFIX, AdminApi
+from trackier_provider.emulator.http import Outcome, Request, Response, json_response
+from trackier_provider.emulator.params import Params, parse_query
+from trackier_provider.emulator.requestlog import RequestLog
+from trackier_provider.emulator.router import Call, Router
+from trackier_provider.emulator.store import Store
+from trackier_provider.emulator.traffic import Traffic
+
+log = logging.getLogger(__name__)
+
+PAGING_PARAMS = ("lastId", "page", "pageToken")
+SECRET_PARAMS = ("apikey", "api_key", "key", "password", "x-api-key")
+
+
+class EmulatorApp:
+    """Everything one emulator serves, independent of sockets and threads."""
+
+    def __init__(self, config: EmulatorConfig) -> None:
+        self.config = config
+        self.clock = Clock()
+        self.faults = FaultSet()
+        self.rate_limiter = RateLimiter()
+        self.request_log = RequestLog()
+        self.whitelist = auth.parse_whitelist(config.ip_whitelist)
+        self.router = Router()
+        register_all(self.router, self)
+        self.admin = AdminApi(self)
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the seeded state: store, jobs, faults, rate limit, request log and clock offset."""
+        self.store = Store(self.config)
+        self.traffic = Traffic(self.store, self.config.seed, self.config.campaigns, self.config.publishers,
+                               self.config.conversions_per_day, self.config.clicks_per_day,
+                               self.config.settle_seconds)
+        self.faults.clear()
+        if self.config.faults:
+            self.faults.add(self.config.faults)
+        self.rate_limiter.configure(self.config.rate_limit)
+        self.request_log.clear()
+        self.clock.reset()
+
+    # --- pipeline -----------------------------------------------------------------------------
+    def handle(self, request: Request) -> Outcome:
+        """Answer one request (called on the server's event loop thread)."""
+        if request.path.startswith(ADMIN_PREFIX):
+            return Outcome(self.admin.handle(request))
+        query = parse_query(request.query_string)
+        key_present = bool(request.headers.get("x-api-key"))
+        outcome, fault = self._answer(request, query)
+        status = outcome.response.status if outcome.response is not None and not outcome.drop else None
+        self.request_log.add(request.method, request.path, _redact(query), key_present, status, fault)
+        return outcome
+
+    def _answer(self, request: Request, query: dict[str, list[str]]) -> tuple[Outcome, str | None]:
+        retry = self.rate_limiter.acquire()
+        if retry is not None:
+            body = error_body(429, "429", f"Too many requests, retry after {retry} second(s)")
+            return Outcome(json_response(body, 429, [("Retry-After", retry)])), "rate_limit"
+        plan = self.faults.plan(request.method, request.path)
+        terminal = plan.terminal
+        fault = terminal.kind if terminal else ("latency" if plan.delay else None)
+        if terminal is not None and terminal.kind == "drop" and terminal.when == "before":
+            return Outcome(None, plan.delay, drop=True), fault
+        if terminal is not None and terminal.kind == "status":
+            headers = [("Retry-After", terminal.retry_after)] if terminal.retry_after else []
+            code = "112" if terminal.status >= 500 else ("429" if terminal.status == 429 else "107")
+            body = error_body(terminal.status, code, "Injected fault: the service is not available"
+                              if terminal.status >= 500 else "Injected fault")
+            return Outcome(json_response(body, terminal.status, headers), plan.delay), fault
+        if plan.repeat_page:
+            query = {k: v for k, v in query.items() if k not in PAGING_PARAMS}
+            fault = fault or "repeat_page"
+        response = self.dispatch(request, query)
+        return self._after(response, plan), fault
+
+    def _after(self, response: Response, plan: FaultPlan) -> Outcome:
+        rule = plan.terminal
+        if rule is None:
+            return Outcome(response, plan.delay)
+        if rule.kind == "drop":
+            return Outcome(None, plan.delay, drop=True)
+        if rule.kind == "truncate":
+            response.body = response.body[: max(1, len(response.body) // 2)]
+        elif rule.kind == "non_json":
+            response.body = (DEFAULT_HTML if rule.body is None else rule.body).encode()
+            response.content_type = "text/html; charset=utf-8"
+            response.status = rule.status
+        return Outcome(response, plan.delay)
+
+    def dispatch(self, request: Request, query: dict[str, list[str]]) -> Response:
+        """Route, authenticate and run the endpoint; every ApiError becomes its error envelope."""
+        variant = None
+        try:
+            route, path_params = self.router.match(request.method, request.path)
+            variant = route.variant
+            if not route.public:
+                auth.check(request.headers.get("x-api-key"), self.config.api_key, request.client_ip,
+                           self.whitelist)
+            call = Call(request, path_params, Params(query, route.variant), route)
+            with self.store.lock:
+                result: Any = route.endpoint(call)
+            return result if isinstance(result, Response) else json_response(result)
+        except ApiError as error:
+            chosen = error.variant or (variant if error.code == "107" else None) or "errors"
+            return json_response(error_body(error.status, error.code, error.message, chosen), error.status)
+
+
+def _redact(query: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {k: (["***"] * len(v) if k.lower() in SECRET_PARAMS else v) for k, v in query.items()}

@@ -1,0 +1,180 @@
+"""Injected faults and the rate limiter: the ways a real network and a real API misbehave.
+
+A fault rule is a plain dict (see :data:`KINDS`) limited to a method, a path prefix and a number of
+``times``; the rate limit is a token bucket of ``requests_per_second``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from trackier_provider.emulator.errors import validation_error
+
+KINDS = ("status", "drop", "latency", "truncate", "non_json", "repeat_page")
+DEFAULT_HTML = (
+    "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
+    "<body><h1>502 Bad Gateway</h1><p>The upstream server did not answer.</p></body></html>"
+)
+
+
+@dataclass
+class FaultRule:
+    """One validated fault rule; ``remaining`` counts down from ``times`` (None = unlimited)."""
+
+    kind: str
+    method: str | None = None
+    path: str | None = None
+    remaining: int | None = None
+    status: int = 503
+    retry_after: str | None = None
+    when: str = "before"
+    seconds: float = 0.0
+    body: str | None = None
+
+    @classmethod
+    def parse(cls, spec: dict[str, Any]) -> FaultRule:
+        """Validate a rule dict, raising a 107 error that names the bad field."""
+        if not isinstance(spec, dict):
+            raise validation_error('"fault" must be an object')
+        kind = spec.get("kind")
+        if kind not in KINDS:
+            raise validation_error(f'"kind" must be one of [{", ".join(KINDS)}]')
+        times = spec.get("times")
+        if times is not None and (not isinstance(times, int) or times < 1):
+            raise validation_error('"times" must be a positive integer')
+        when = spec.get("when", "before")
+        if when not in ("before", "after"):
+            raise validation_error('"when" must be one of [before, after]')
+        status = spec.get("status", 503 if kind == "status" else 200)
+        if not isinstance(status, int) or not 100 <= status <= 599:
+            raise validation_error('"status" must be an HTTP status code')
+        seconds = spec.get("seconds", 0.0)
+        if not isinstance(seconds, (int, float)) or seconds < 0:
+            raise validation_error('"seconds" must be a non-negative number')
+        retry_after = spec.get("retry_after")
+        method = spec.get("method")
+        return cls(
+            kind=kind,
+            method=str(method).upper() if method else None,
+            path=spec.get("path"),
+            remaining=times,
+            status=status,
+            retry_after=str(retry_after) if retry_after is not None else None,
+            when=when,
+            seconds=float(seconds),
+            body=spec.get("body"),
+        )
+
+    def matches(self, method: str, path: str) -> bool:
+        """True when the rule applies to this request and has uses left."""
+        if self.remaining is not None and self.remaining <= 0:
+            return False
+        if self.method and self.method != method:
+            return False
+        return not (self.path and not path.startswith(self.path))
+
+    def as_dict(self) -> dict[str, Any]:
+        """The rule as JSON-friendly data (``times`` is what is left)."""
+        return {"kind": self.kind, "method": self.method, "path": self.path, "times": self.remaining,
+                "status": self.status, "retry_after": self.retry_after, "when": self.when,
+                "seconds": self.seconds, "body": self.body}
+
+
+@dataclass
+class FaultPlan:
+    """The faults that apply to one request, gathered from every matching rule."""
+
+    delay: float = 0.0
+    repeat_page: bool = False
+    terminal: FaultRule | None = None  # status / drop / truncate / non_json: at most one per request
+
+
+class FaultSet:
+    """The active rules; thread-safe because the Python API and the server thread both touch it."""
+
+    def __init__(self) -> None:
+        self._rules: list[FaultRule] = []
+        self._lock = threading.Lock()
+
+    def add(self, spec: dict[str, Any] | list[dict[str, Any]]) -> list[FaultRule]:
+        """Add one rule or a list of rules (all validated before any is added)."""
+        specs = spec if isinstance(spec, list) else [spec]
+        rules = [FaultRule.parse(item) for item in specs]
+        with self._lock:
+            self._rules.extend(rules)
+        return rules
+
+    def clear(self) -> None:
+        """Remove every rule."""
+        with self._lock:
+            self._rules.clear()
+
+    def rules(self) -> list[dict[str, Any]]:
+        """The current rules as dicts."""
+        with self._lock:
+            return [rule.as_dict() for rule in self._rules]
+
+    def plan(self, method: str, path: str) -> FaultPlan:
+        """Consume one use of every matching rule and describe what to do to this request."""
+        plan = FaultPlan()
+        with self._lock:
+            for rule in self._rules:
+                if not rule.matches(method, path):
+                    continue
+                if rule.kind == "latency":
+                    plan.delay += rule.seconds
+                elif rule.kind == "repeat_page":
+                    plan.repeat_page = True
+                elif plan.terminal is None:
+                    plan.terminal = rule
+                else:
+                    continue
+                if rule.remaining is not None:
+                    rule.remaining -= 1
+            self._rules = [r for r in self._rules if r.remaining is None or r.remaining > 0]
+        return plan
+
+
+class RateLimiter:
+    """A token bucket on real monotonic time; ``None`` config means unlimited."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.configure(None)
+
+    def configure(self, spec: dict[str, Any] | None) -> None:
+        """Set ``{"requests_per_second": float, "retry_after": "1"?}`` or None to switch it off."""
+        if spec is not None:
+            if not isinstance(spec, dict):
+                raise validation_error('"rate_limit" must be an object or null')
+            rps = spec.get("requests_per_second")
+            if not isinstance(rps, (int, float)) or rps <= 0:
+                raise validation_error('"requests_per_second" must be a positive number')
+        with self._lock:
+            self._spec = dict(spec) if spec else None
+            self._rate = float(spec["requests_per_second"]) if spec else 0.0
+            self._capacity = max(1.0, self._rate)
+            self._tokens = self._capacity
+            self._stamp = time.monotonic()
+
+    @property
+    def spec(self) -> dict[str, Any] | None:
+        """The active configuration, or None."""
+        return self._spec
+
+    def acquire(self) -> str | None:
+        """Take a token; return None when allowed, or the Retry-After value (seconds) when limited."""
+        if self._spec is None:
+            return None
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = min(self._capacity, self._tokens + (now - self._stamp) * self._rate)
+            self._stamp = now
+            if self._tokens >= 1.0:
+                self._tokens -= 1.0
+                return None
+            wait = (1.0 - self._tokens) / self._rate
+        return str(self._spec.get("retry_after") or max(1, int(wait + 0.999)))
