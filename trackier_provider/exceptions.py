@@ -46,8 +46,11 @@ class TrackierAPIError(TrackierError):
         endpoint: str = "",
         errors: list[dict[str, Any]] | None = None,
         hint: str = "",
+        retry_after: float | None = None,
     ) -> None:
         self.message = message
+        #: Seconds the server asked the client to wait (``Retry-After``), on 429 and 5xx answers.
+        self.retry_after = retry_after
         self.status = status
         self.code = code
         self.code_msg = code_msg
@@ -86,10 +89,6 @@ class TrackierNotFoundError(TrackierAPIError):
 
 class TrackierRateLimitError(TrackierAPIError):
     """Too many requests (HTTP 429); ``retry_after`` is the wait the server asked for, in seconds."""
-
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
-        self.retry_after = retry_after
-        super().__init__(message, **kwargs)
 
 
 class TrackierServerError(TrackierAPIError):

@@ -121,19 +121,16 @@ def error_from_response(
     else:
         message = f"unrecognised error body: {_quote(text)}"
     cls = _error_class(status, code or "")
+    errors = payload.get("errors") if isinstance(payload, Mapping) else None
     kwargs: dict[str, Any] = {
         "status": status,
         "code": code,
         "code_msg": str(code_msg) if code_msg else None,
         "method": method,
         "endpoint": endpoint,
-        "errors": payload.get("errors") if isinstance(payload, Mapping) and isinstance(
-            payload.get("errors"), list) else None,
+        "errors": errors if isinstance(errors, list) else None,
+        "retry_after": parse_retry_after((headers or {}).get("Retry-After")),
     }
     if cls is TrackierIPNotWhitelistedError:
         kwargs["hint"] = IP_HINT
-    if cls is TrackierRateLimitError:
-        return TrackierRateLimitError(
-            message, retry_after=parse_retry_after((headers or {}).get("Retry-After")), **kwargs
-        )
     return cls(message, **kwargs)

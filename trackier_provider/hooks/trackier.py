@@ -176,7 +176,7 @@ class TrackierHook(BaseHook):
 
         def wait(state: tenacity.RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
-            retry_after = exc.retry_after if isinstance(exc, TrackierRateLimitError) else None
+            retry_after = exc.retry_after if isinstance(exc, TrackierAPIError) else None
             return policy.wait_for(state.attempt_number, retry_after)
 
         def before_sleep(state: tenacity.RetryCallState) -> None:

@@ -1,0 +1,70 @@
+"""Reading the connection: base URL, key and extras from the JSON and URI forms."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import CANARY_KEY
+from trackier_provider.exceptions import TrackierConfigError
+from trackier_provider.hooks.connection import base_url_from
+from trackier_provider.hooks.trackier import TrackierHook
+
+
+@pytest.mark.parametrize(
+    ("host", "schema", "port", "expected"),
+    [
+        (None, None, None, "https://api.trackier.com"),
+        ("", "", None, "https://api.trackier.com"),
+        ("api.trackier.com", None, None, "https://api.trackier.com"),
+        ("127.0.0.1", "http", 8099, "http://127.0.0.1:8099"),
+        ("http://127.0.0.1:8099/", None, None, "http://127.0.0.1:8099"),
+        ("https://api.trackier.com/v2", None, None, "https://api.trackier.com"),
+    ],
+)
+def test_base_url(host, schema, port, expected):
+    assert base_url_from(host, schema, port) == expected
+
+
+def test_json_form(monkeypatch):
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_TRACKIER_DEFAULT",
+        '{"conn_type": "trackier", "host": "http://127.0.0.1:8099", "password": "%s", '
+        '"extra": {"timeout": "12", "max_retries": 2, "requests_per_second": 5, "page_size": 500, '
+        '"panel_url": "https://demo.trackier.com"}}' % CANARY_KEY,
+    )
+    s = TrackierHook().settings
+    assert (s.base_url, s.api_key, s.timeout, s.max_retries) == ("http://127.0.0.1:8099", CANARY_KEY, 12.0, 2)
+    assert (s.requests_per_second, s.page_size, s.panel_url) == (5.0, 500, "https://demo.trackier.com")
+    assert CANARY_KEY not in repr(s)
+
+
+def test_uri_form(monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_TRACKIER_DEFAULT", "trackier://:k%2Fe%40y@127.0.0.1:8099/http?page_size=250")
+    s = TrackierHook().settings
+    assert s.base_url == "http://127.0.0.1:8099"
+    assert s.api_key == "k/e@y"
+    assert s.page_size == 250
+
+
+def test_uri_form_default_host(monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_TRACKIER_DEFAULT", "trackier://:abc@")
+    assert TrackierHook().settings.base_url == "https://api.trackier.com"
+
+
+def test_hook_arguments_override_extras(monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_TRACKIER_DEFAULT", "trackier://:abc@?timeout=30&max_retries=4")
+    s = TrackierHook(timeout=5, max_retries=0).settings
+    assert (s.timeout, s.max_retries) == (5.0, 0)
+
+
+def test_bad_extra_names_the_field(monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_TRACKIER_DEFAULT", "trackier://:abc@?timeout=soon")
+    with pytest.raises(TrackierConfigError, match="'timeout'.*expected a number"):
+        TrackierHook().settings  # noqa: B018
+
+
+def test_ui_field_behaviour():
+    behaviour = TrackierHook.get_ui_field_behaviour()
+    assert behaviour["relabeling"] == {"host": "API base URL", "password": "API Key"}
+    assert set(behaviour["hidden_fields"]) == {"login", "schema", "port"}
+    assert behaviour["placeholders"]["host"] == "https://api.trackier.com"
