@@ -35,7 +35,8 @@ def modules_from_provider_info() -> list[str]:
     from trackier_provider import get_provider_info
 
     info = get_provider_info()
-    names = [m for kind in ("hooks", "operators", "sensors", "triggers") for g in info[kind] for m in g["python-modules"]]
+    kinds = ("hooks", "operators", "sensors", "triggers")
+    names = [m for kind in kinds for group in info[kind] for m in group["python-modules"]]
     names += [link.rpartition(".")[0] for link in info["extra-links"]]
     return names
 

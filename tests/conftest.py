@@ -12,7 +12,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,8 +48,8 @@ def trackier_conn(trackier_emulator, monkeypatch: pytest.MonkeyPatch):
 
 
 @pytest.fixture(scope="session")
-def airflow_db() -> Iterator[Path]:
+def airflow_db() -> Path:
     """Airflow's metadata database on SQLite, migrated once per session (``dag.test()`` needs it)."""
     airflow = Path(sys.executable).with_name("airflow")
     subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True, env=os.environ.copy())
-    yield _AIRFLOW_HOME
+    return _AIRFLOW_HOME

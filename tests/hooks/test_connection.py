@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import CANARY_KEY
+from tests.conftest import CANARY_KEY, connection_json
 from trackier_provider.exceptions import TrackierConfigError
 from trackier_provider.hooks.connection import base_url_from
 from trackier_provider.hooks.trackier import TrackierHook
@@ -28,9 +28,15 @@ def test_base_url(host, schema, port, expected):
 def test_json_form(monkeypatch):
     monkeypatch.setenv(
         "AIRFLOW_CONN_TRACKIER_DEFAULT",
-        '{"conn_type": "trackier", "host": "http://127.0.0.1:8099", "password": "%s", '
-        '"extra": {"timeout": "12", "max_retries": 2, "requests_per_second": 5, "page_size": 500, '
-        '"panel_url": "https://demo.trackier.com"}}' % CANARY_KEY,
+        connection_json(
+            "http://127.0.0.1:8099",
+            CANARY_KEY,
+            timeout="12",
+            max_retries=2,
+            requests_per_second=5,
+            page_size=500,
+            panel_url="https://demo.trackier.com",
+        ),
     )
     s = TrackierHook().settings
     assert (s.base_url, s.api_key, s.timeout, s.max_retries) == ("http://127.0.0.1:8099", CANARY_KEY, 12.0, 2)
@@ -59,7 +65,7 @@ def test_hook_arguments_override_extras(monkeypatch):
 
 def test_bad_extra_names_the_field(monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_TRACKIER_DEFAULT", "trackier://:abc@?timeout=soon")
-    with pytest.raises(TrackierConfigError, match="'timeout'.*expected a number"):
+    with pytest.raises(TrackierConfigError, match=r"'timeout'.*expected a number"):
         TrackierHook().settings  # noqa: B018
 
 

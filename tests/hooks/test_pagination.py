@@ -44,7 +44,7 @@ def test_every_record_exactly_once(hook, trackier_conn, paging, params, small, b
 )
 def test_repeating_page_is_detected(hook, trackier_conn, paging, params):
     trackier_conn.add_fault({"kind": "repeat_page", "path": paging.path})
-    with pytest.raises(TrackierPaginationError, match="same page twice|second time"):
+    with pytest.raises(TrackierPaginationError, match=r"same page twice|second time"):
         for _ in hook.paginate(paging, params, page_size=100 if paging.min_limit else 5):
             pass
     assert len([r for r in trackier_conn.requests if r["path"] == paging.path]) <= 3
