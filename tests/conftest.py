@@ -19,13 +19,22 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CANARY_KEY = "canary-Key-7f3a91c2d4e5"
 
-_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="trackier-tests-airflow-home-"))
-os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
-os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
-# dag.test() on Airflow 3 wants the DAG file inside the DAGs folder: example DAGs and test DAGs both are.
-os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO_ROOT)
-os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}"
-os.environ.pop("AIRFLOW_CONN_TRACKIER_DEFAULT", None)
+_HOME_MARKER = "TRACKIER_TESTS_AIRFLOW_HOME"
+if _HOME_MARKER in os.environ:
+    # Imported a second time (e.g. while a DAG parse walks the repo): keep the session's settings.
+    _AIRFLOW_HOME = Path(os.environ[_HOME_MARKER])
+else:
+    _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="trackier-tests-airflow-home-"))
+    os.environ[_HOME_MARKER] = str(_AIRFLOW_HOME)
+    os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
+    os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+    # dag.test() on Airflow 3 wants the DAG file inside the DAGs folder, and parses the whole folder:
+    # the repo root holds example DAGs and test DAGs; .airflowignore (regexp syntax on both versions,
+    # Airflow 3 defaults to glob) keeps the parse away from the package, the venvs and test modules.
+    os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO_ROOT)
+    os.environ["AIRFLOW__CORE__DAG_IGNORE_FILE_SYNTAX"] = "regexp"
+    os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}"
+    os.environ.pop("AIRFLOW_CONN_TRACKIER_DEFAULT", None)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

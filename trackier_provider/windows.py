@@ -72,7 +72,12 @@ def _to_instant(value: Any, tz: ZoneInfo, field: str, *, is_end: bool) -> dateti
                 field, f"{value!r} is not a date or datetime", "Use YYYY-MM-DD or an ISO datetime."
             ) from None
     if isinstance(value, datetime):
-        return value.astimezone(tz) if value.tzinfo else value.replace(tzinfo=tz)
+        # Airflow hands over pendulum datetimes, whose arithmetic drops a stdlib tz: use a plain datetime.
+        plain = datetime(
+            value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond,
+            tzinfo=value.tzinfo,
+        )
+        return plain.astimezone(tz) if plain.tzinfo else plain.replace(tzinfo=tz)
     if isinstance(value, date):
         day = datetime(value.year, value.month, value.day, tzinfo=tz)
         return day + timedelta(days=1) if is_end else day

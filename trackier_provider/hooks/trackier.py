@@ -305,6 +305,7 @@ class TrackierHook(BaseHook):
         *,
         params: Mapping[str, Any] | None = None,
         idempotent: bool | None = None,
+        max_retries: int | None = None,
     ) -> Any:
         """The async twin of ``request`` over an ``httpx.AsyncClient``, for triggers (GETs only in practice).
 
@@ -337,15 +338,18 @@ class TrackierHook(BaseHook):
                 ) from None
             return self._decode(response.status_code, response.content, response.headers, method, endpoint)
 
-        retrying = tenacity.AsyncRetrying(**self._retry_kwargs(method, endpoint, safe))
+        retrying = tenacity.AsyncRetrying(**self._retry_kwargs(method, endpoint, safe, max_retries))
         return await retrying(send)
 
     async def async_client(self) -> Any:
-        """An ``httpx.AsyncClient`` with this connection's timeout; the caller closes it."""
+        """An ``httpx.AsyncClient`` with this connection's timeout; the caller closes it.
+
+        Built in a worker thread: creating a client loads the CA bundle, which would block the event loop.
+        """
         import httpx
 
         settings = await self.aget_settings()
-        return httpx.AsyncClient(timeout=settings.timeout)
+        return await asyncio.to_thread(httpx.AsyncClient, timeout=settings.timeout)
 
 
 def _describe(exc: Exception) -> str:
