@@ -27,13 +27,26 @@ if TYPE_CHECKING or AIRFLOW_V_3_0_PLUS:
         Context,
         ObjectStoragePath,
         PokeReturnValue,
+        Variable,
+    )
+    from airflow.sdk.exceptions import (
+        AirflowFailException,
+        AirflowRescheduleException,
+        AirflowSensorTimeout,
+        TaskDeferred,
     )
     from airflow.sdk.log import mask_secret
 else:  # Airflow 2.11
     from airflow.datasets import Dataset as Asset
+    from airflow.exceptions import (
+        AirflowFailException,
+        AirflowRescheduleException,
+        AirflowSensorTimeout,
+        TaskDeferred,
+    )
     from airflow.hooks.base import BaseHook
     from airflow.io.path import ObjectStoragePath
-    from airflow.models import BaseOperator
+    from airflow.models import BaseOperator, Variable
     from airflow.models.baseoperatorlink import BaseOperatorLink
     from airflow.sensors.base import BaseSensorOperator, PokeReturnValue
     from airflow.utils.context import Context
@@ -41,6 +54,9 @@ else:  # Airflow 2.11
 
 __all__ = [
     "AIRFLOW_V_3_0_PLUS",
+    "AirflowFailException",
+    "AirflowRescheduleException",
+    "AirflowSensorTimeout",
     "Asset",
     "BaseHook",
     "BaseOperator",
@@ -49,6 +65,8 @@ __all__ = [
     "Context",
     "ObjectStoragePath",
     "PokeReturnValue",
+    "TaskDeferred",
+    "Variable",
     "aget_connection",
     "mask_secret",
 ]

@@ -1,0 +1,111 @@
+"""Memory stays constant when TrackierFetchConversionsOperator exports to a file, however many rows.
+
+For each size (default 100,000 and 1,000,000 conversions in one one-day window) this script starts the
+emulator in its own process (so its memory is not counted), then, in a fresh child process, runs the
+operator's ``execute`` to a gzipped JSON Lines file and prints rows, seconds, rows/s, the tracemalloc peak
+of Python allocations during the export, and the growth of the child's max RSS over its baseline.
+Constant memory shows as peaks that do not grow with the row count (a page of 10,000 rows at a time).
+
+    python benchmarks/export_memory.py [rows ...]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import datetime, timezone
+from pathlib import Path
+
+API_KEY = "bench-key"
+PAGE = 10_000
+DAY = datetime(2026, 11, 20, tzinfo=timezone.utc)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_emulator(rows: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    command = [
+        sys.executable, "-m", "trackier_provider.emulator", "--port", str(port), "--api-key", API_KEY,
+        "--conversions-per-day", str(rows), "--settle-seconds", "0",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the emulator did not start")
+
+
+def _max_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def child(base_url: str, out: str) -> None:
+    """Run one export and print its measurements as JSON (runs in its own process)."""
+    os.environ["AIRFLOW_CONN_TRACKIER_DEFAULT"] = json.dumps(
+        {"conn_type": "trackier", "host": base_url, "password": API_KEY, "extra": {"page_size": PAGE}}
+    )
+    from trackier_provider.operators.conversions import TrackierFetchConversionsOperator
+
+    class _TI:
+        def xcom_push(self, key: str, value: object) -> None:
+            pass
+
+    operator = TrackierFetchConversionsOperator(task_id="export", output_path=out)
+    context = {"ti": _TI(), "data_interval_start": DAY, "data_interval_end": DAY.replace(day=21)}
+    operator.hook.settings  # noqa: B018 (connection parsed before the baseline is taken)
+    baseline = _max_rss_mib()
+    tracemalloc.start()
+    started = time.perf_counter()
+    result = operator.execute(context)
+    seconds = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(json.dumps({
+        "rows": result["rows"], "seconds": seconds, "tracemalloc_peak_mib": peak / 2**20,
+        "rss_growth_mib": _max_rss_mib() - baseline, "bytes": Path(out).stat().st_size,
+    }))
+
+
+def main(sizes: list[int]) -> None:
+    os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="bench-airflow-home-"))
+    print(f"{'rows':>10} {'seconds':>8} {'rows/s':>9} {'tracemalloc peak':>17} {'max RSS growth':>15} {'file':>9}")
+    for rows in sizes:
+        emulator, base_url = _start_emulator(rows)
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                out = f"{tmp}/conversions.jsonl.gz"
+                done = subprocess.run(
+                    [sys.executable, __file__, "--child", base_url, out], check=True, capture_output=True, text=True
+                )
+                m = json.loads(done.stdout.strip().splitlines()[-1])
+        finally:
+            emulator.terminate()
+            emulator.wait()
+        print(
+            f"{m['rows']:>10,} {m['seconds']:>8.1f} {m['rows'] / m['seconds']:>9,.0f} "
+            f"{m['tracemalloc_peak_mib']:>13.1f} MiB {m['rss_growth_mib']:>11.1f} MiB {m['bytes'] / 2**20:>5.1f} MiB"
+        )
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        child(sys.argv[2], sys.argv[3])
+    else:
+        main([int(a) for a in sys.argv[1:]] or [100_000, 1_000_000])

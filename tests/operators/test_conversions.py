@@ -1,0 +1,104 @@
+"""Conversions: the windowed log with lookback and timezone, streamed exports, and bulk upload."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.operators.conftest import api_calls
+from trackier_provider.exceptions import TrackierConfigError, TrackierValidationError
+from trackier_provider.operators.conversions import TrackierFetchConversionsOperator, TrackierUploadConversionsOperator
+
+
+def test_window_lookback_and_zone(trackier_conn, context, tmp_path: Path) -> None:
+    out = tmp_path / "conversions.jsonl.gz"
+    result = TrackierFetchConversionsOperator(
+        task_id="c", lookback=2, timezone="Europe/Berlin", status="approved", output_path=str(out), page_size=100
+    ).execute(context)
+    assert result["start"] == "2026-11-18T01:00:00+01:00" and result["end"] == "2026-11-21T01:00:00+01:00"
+    assert result["timezone"] == "Europe/Berlin"
+    with gzip.open(out, "rt") as handle:
+        rows = [json.loads(line) for line in handle]
+    assert len(rows) == result["rows"] > 100
+    assert all(r["status"] == "approved" for r in rows)
+    calls = api_calls(trackier_conn, "GET", "/v2/network/conversions")
+    assert calls[0]["query"]["start"] == ["2026-11-18 01:00:00"]
+    assert calls[0]["query"]["end"] == ["2026-11-21 00:59:59"]
+    assert calls[0]["query"]["zone"] == ["Europe/Berlin"]
+    assert len(calls) >= 2
+
+
+def test_lookback_reads_more(trackier_conn, context) -> None:
+    plain = TrackierFetchConversionsOperator(task_id="c", max_xcom_rows=100_000).execute(context)
+    wider = TrackierFetchConversionsOperator(task_id="c", lookback=1, max_xcom_rows=100_000).execute(context)
+    assert len(wider) > len(plain) > 0
+    assert {r["id"] for r in plain} <= {r["id"] for r in wider}
+
+
+def test_xcom_cap_points_at_output_path(trackier_conn, context) -> None:
+    with pytest.raises(TrackierConfigError) as info:
+        TrackierFetchConversionsOperator(task_id="c", max_xcom_rows=100).execute(context)
+    assert "output_path" in str(info.value) and "100" in str(info.value)
+
+
+def test_csv_to_file_url(trackier_conn, context, tmp_path: Path) -> None:
+    url = f"file://{tmp_path}/conv.csv"
+    result = TrackierFetchConversionsOperator(task_id="c", output_path=url, fields=["id", "txn_id"]).execute(context)
+    assert result["path"] == url
+    assert len((tmp_path / "conv.csv").read_text().splitlines()) == result["rows"] + 1
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [({"status": "won"}, "status"), ({"lookback": -1}, "lookback")])
+def test_bad_input(trackier_conn, context, kwargs, field) -> None:
+    with pytest.raises(TrackierConfigError) as info:
+        TrackierFetchConversionsOperator(task_id="c", **kwargs).execute(context)
+    assert info.value.field == field
+    assert trackier_conn.requests == []
+
+
+def test_upload_returns_job_id(trackier_conn, context) -> None:
+    rows = [{"campaign_id": "1", "publisher_id": "2", "payout": 1.5, "status": "approved"}, {"click_id": "abc"}]
+    job_id = TrackierUploadConversionsOperator(task_id="u", conversions=rows, fire_postback="yes").execute(context)
+    assert job_id in trackier_conn.store.jobs
+    assert len([r for r in trackier_conn.store.uploaded_conversions if r["job_id"] == job_id]) == 2
+
+
+def test_upload_from_file(trackier_conn, context, tmp_path: Path) -> None:
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"campaign_id": "3", "publisher_id": "1"}\n{"click_id": "c1", "payout": 2}\n')
+    job_id = TrackierUploadConversionsOperator(task_id="u", conversions_path=str(path)).execute(context)
+    assert [r["row"] for r in trackier_conn.store.uploaded_conversions if r["job_id"] == job_id] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("rows", "problem"),
+    [
+        ([], "no rows"),
+        ([{"payout": 1}], "click_id"),
+        ([{"campaign_id": "1"}], "publisher_id"),
+        ([{"click_id": "x", "payout": -2}], "payout"),
+        ([{"click_id": "x", "status": "won"}], "status"),
+    ],
+)
+def test_bad_rows_before_any_request(trackier_conn, context, rows, problem) -> None:
+    with pytest.raises(TrackierConfigError, match=problem):
+        TrackierUploadConversionsOperator(task_id="u", conversions=rows).execute(context)
+    assert trackier_conn.requests == []
+
+
+def test_upload_rejected_envelope(trackier_conn, context) -> None:
+    op = TrackierUploadConversionsOperator(task_id="u", conversions=[{"click_id": "x"}])
+    op.fire_postback = "always"  # bypasses the parse-time check to reach Trackier's own validation
+    with pytest.raises(TrackierValidationError) as info:
+        op.execute(context)
+    assert info.value.code == "107"
+
+
+def test_exactly_one_source_of_rows() -> None:
+    with pytest.raises(TrackierConfigError):
+        TrackierUploadConversionsOperator(task_id="u")
+    with pytest.raises(TrackierConfigError):
+        TrackierUploadConversionsOperator(task_id="u", conversions=[], conversions_path="/x.jsonl")

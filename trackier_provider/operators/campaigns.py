@@ -1,0 +1,170 @@
+"""Campaigns: list (keyset paging, filters), create-if-absent, change timeline and payouts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from trackier_provider.hooks.pagination import CAMPAIGN_TIMELINES, CAMPAIGNS
+from trackier_provider.links import TrackierPanelLink
+from trackier_provider.operators.base import (
+    TrackierCreateOperator,
+    TrackierFetchOperator,
+    TrackierWindowedFetchOperator,
+    id_list,
+    merged_filters,
+    path_id,
+)
+from trackier_provider.validation import check_choice, check_payouts, require
+from trackier_provider.version_compat import Context
+from trackier_provider.windows import Window
+
+CAMPAIGN_STATUSES = ("active", "pending", "paused", "disabled", "expired", "suspended")
+CONV_TRACKING = ("postback", "iframe_https", "image_https")
+
+
+class TrackierFetchCampaignsOperator(TrackierFetchOperator):
+    """Read campaigns (all pages, keyset ``lastId`` paging), optionally filtered.
+
+    :param status: ``active``, ``pending``, ``paused``, ``disabled``, ``expired`` or ``suspended``.
+    :param geo: country codes, e.g. ``["IN", "US"]``.
+    :param advertiser: advertiser ids (numeric or hash) whose campaigns to read.
+    :param filters: any other of Trackier's campaign filters (objective, category, visibility, device, os, ...).
+    :param order_by: ``created`` or ``title``; ``direction``: ``asc`` or ``desc``.
+    """
+
+    template_fields: Sequence[str] = (*TrackierFetchOperator.template_fields, "status", "geo", "advertiser", "filters")
+    template_fields_renderers = {"filters": "json"}
+    paging = CAMPAIGNS
+
+    def __init__(
+        self,
+        *,
+        status: str | None = None,
+        geo: list[str] | str | None = None,
+        advertiser: list[str] | str | None = None,
+        filters: dict[str, Any] | None = None,
+        order_by: str | None = None,
+        direction: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.status = status
+        self.geo = geo
+        self.advertiser = advertiser
+        self.filters = filters
+        self.order_by = order_by
+        self.direction = direction
+
+    def request_params(self, window: Window | None) -> dict[str, Any]:
+        check_choice("status", self.status or None, CAMPAIGN_STATUSES)
+        check_choice("order_by", self.order_by, ("created", "title"))
+        check_choice("direction", self.direction, ("asc", "desc"))
+        return {
+            "filters": merged_filters(self.filters, status=self.status, geo=id_list("geo", self.geo)),
+            "advertiser": id_list("advertiser", self.advertiser),
+            "orderBy": self.order_by,
+            "direction": self.direction,
+        }
+
+
+class TrackierCreateCampaignOperator(TrackierCreateOperator):
+    """Create a campaign (CampaignCreate) unless the advertiser already has one with this title.
+
+    Required fields are checked before any request. Natural key: ``title`` within ``advertiser_id``.
+
+    :param advertiser_id: advertiser (numeric or hash id).
+    :param title: campaign title.
+    :param url: tracking destination URL (with Trackier macros such as ``{click_id}``).
+    :param currency: e.g. ``"USD"``.
+    :param conv_tracking: ``postback``, ``iframe_https`` or ``image_https``.
+    :param payouts: e.g. ``[{"payout": 1.2, "revenue": 1.5, "geo": ["US"]}]``.
+    :param fields: any other CampaignCreate fields (description, previewUrl, status, commModel, ...).
+    """
+
+    template_fields: Sequence[str] = ("advertiser_id", "title", "url", "currency", "conv_tracking", "payouts", "fields")
+    template_fields_renderers = {"payouts": "json", "fields": "json"}
+    create_path = CAMPAIGNS.path
+    result_key = "campaign"
+    kind = "campaign"
+    natural_key = ("title",)
+    lookup = CAMPAIGNS
+
+    def __init__(
+        self,
+        *,
+        advertiser_id: str | int,
+        title: str,
+        url: str,
+        currency: str,
+        conv_tracking: str,
+        payouts: list[dict[str, Any]],
+        fields: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.advertiser_id = advertiser_id
+        self.title = title
+        self.url = url
+        self.currency = currency
+        self.payouts = payouts
+        self.conv_tracking = conv_tracking
+        self.fields = fields
+
+    def payload(self) -> dict[str, Any]:
+        body = {
+            **(self.fields or {}),
+            "advertiserId": self.advertiser_id,
+            "title": self.title,
+            "url": self.url,
+            "currency": self.currency,
+            "convTracking": self.conv_tracking,
+            "payouts": self.payouts,
+        }
+        require(body, ("advertiserId", "title", "url", "currency", "convTracking", "payouts"), "a campaign")
+        check_choice("conv_tracking", self.conv_tracking, CONV_TRACKING)
+        check_payouts(self.payouts)
+        return body
+
+    def lookup_params(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        return {"advertiser": [str(payload["advertiserId"])]}
+
+
+class TrackierFetchCampaignTimelineOperator(TrackierWindowedFetchOperator):
+    """Read the campaigns changed (created, edited, status changed) in a window of UTC days.
+
+    Trackier takes the timeline's dates in UTC, so the window is always UTC.
+    """
+
+    template_fields: Sequence[str] = (*TrackierFetchOperator.template_fields, "start", "end")
+    paging = CAMPAIGN_TIMELINES
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(timezone="UTC", **kwargs)
+
+    def request_params(self, window: Window | None) -> dict[str, Any]:
+        assert window is not None
+        return {"start": window.start_date, "end": window.end_date}
+
+
+class TrackierFetchCampaignPayoutsOperator(TrackierFetchOperator):
+    """Read one campaign's payouts. Links to the campaign in the panel.
+
+    :param campaign_id: campaign (numeric or hash id; templated).
+    """
+
+    template_fields: Sequence[str] = (*TrackierFetchOperator.template_fields, "campaign_id")
+    operator_extra_links = (TrackierPanelLink(),)
+    records_key = "payouts"
+
+    def __init__(self, *, campaign_id: str | int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.campaign_id = campaign_id
+
+    def endpoint(self) -> str:
+        return f"/v2/campaigns/{path_id('campaign_id', self.campaign_id)}/payouts"
+
+    def execute(self, context: Context) -> Any:
+        result = super().execute(context)
+        TrackierPanelLink.persist(context, self.hook.settings.panel_url, "campaign", self.campaign_id)
+        return result

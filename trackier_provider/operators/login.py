@@ -1,0 +1,86 @@
+"""``TrackierLoginOperator``: exchange a team member's email and password for the network's API key."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from typing import Any
+
+from trackier_provider.exceptions import TrackierConfigError
+from trackier_provider.hooks.connection import ClientSettings, base_url_from
+from trackier_provider.hooks.trackier import API_KEY_HEADER, TrackierHook
+from trackier_provider.operators.base import TrackierBaseOperator, without_secrets
+from trackier_provider.validation import check_email, require
+from trackier_provider.version_compat import Context, Variable, mask_secret
+
+
+class _LoginHook(TrackierHook):
+    """The hook, usable before there is a key: login is the call that obtains one."""
+
+    def _configure(self, conn: Any) -> ClientSettings:
+        if (conn.password or "").strip():
+            return super()._configure(conn)
+        return ClientSettings(base_url=base_url_from(conn.host, conn.schema, conn.port), api_key="")
+
+    def headers(self) -> dict[str, str]:
+        headers = super().headers()
+        if not headers.get(API_KEY_HEADER):
+            headers.pop(API_KEY_HEADER, None)
+        return headers
+
+
+class TrackierLoginOperator(TrackierBaseOperator):
+    """Log in to Trackier (``POST /v2/login``) and keep the API key it returns out of sight.
+
+    The key is masked at once. XCom gets only ``{"user": {...}, "type": ..., "api_key_variable": ...}``,
+    never the key. To use the key, name an Airflow Variable in ``api_key_variable``: the key is stored there
+    (a name containing ``api_key`` or ``secret`` is also masked in the UI; a secrets backend is better still).
+    The connection ``trackier_conn_id`` gives the API address; it may have no key yet.
+
+    :param email: team member's login email (templated).
+    :param password: the password (templated, e.g. ``"{{ var.value.trackier_password }}"``; masked).
+    :param network_url: the network's panel address, e.g. ``https://yournetwork.trackier.com`` (templated).
+    :param api_key_variable: Airflow Variable to store the key in; None to only check the login.
+    """
+
+    template_fields: Sequence[str] = ("email", "password", "network_url", "api_key_variable")
+    secret_fields = ("password",)
+
+    def __init__(
+        self,
+        *,
+        email: str,
+        password: str,
+        network_url: str,
+        api_key_variable: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.email = email
+        self.password = password
+        self.network_url = network_url
+        self.api_key_variable = api_key_variable
+
+    @cached_property
+    def hook(self) -> TrackierHook:
+        return _LoginHook(trackier_conn_id=self.trackier_conn_id)
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        self.mask_secrets()
+        body = {"email": self.email, "password": self.password, "networkUrl": self.network_url}
+        require({"email": self.email, "password": self.password, "network_url": self.network_url},
+                ("email", "password", "network_url"), "a login")
+        check_email(self.email)
+        answer = self.hook.post("/v2/login", body, idempotent=True)
+        data = answer.get("data") if isinstance(answer, Mapping) else None
+        if not isinstance(data, Mapping):
+            data = {}
+        key = data.get("key")
+        if not isinstance(key, str) or not key:
+            raise TrackierConfigError("login answer", "holds no API key", "Check the network_url and the account.")
+        mask_secret(key)
+        if self.api_key_variable:
+            Variable.set(self.api_key_variable, key)
+            self.log.info("Stored the API key of %s in Variable %s", self.email, self.api_key_variable)
+        user = without_secrets(data.get("user") or {})
+        return {"user": user, "type": data.get("type"), "api_key_variable": self.api_key_variable or None}

@@ -1,0 +1,110 @@
+"""Publishers: list (keyset paging, filters) and create-if-absent (natural key: email)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from trackier_provider.hooks.pagination import PUBLISHERS
+from trackier_provider.operators.base import TrackierCreateOperator, TrackierFetchOperator, merged_filters
+from trackier_provider.validation import check_choice, check_email, check_password, require
+from trackier_provider.windows import Window
+
+USER_STATUSES = ("active", "pending", "disabled", "rejected")
+
+
+class TrackierFetchPublishersOperator(TrackierFetchOperator):
+    """Read publishers (all pages, keyset ``lastId`` paging).
+
+    :param filters: Trackier's publisher filters, e.g. ``{"name": "Demo"}``, ``{"ids": [31, 54]}``,
+        ``{"email": "a@b.com"}``, ``{"status": "active"}``.
+    """
+
+    template_fields: Sequence[str] = (*TrackierFetchOperator.template_fields, "filters")
+    template_fields_renderers = {"filters": "json"}
+    paging = PUBLISHERS
+
+    def __init__(self, *, filters: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.filters = filters
+
+    def request_params(self, window: Window | None) -> dict[str, Any]:
+        return {"filters": merged_filters(self.filters)}
+
+
+class TrackierCreatePublisherOperator(TrackierCreateOperator):
+    """Create a publisher (UserCreate) unless one with this email exists.
+
+    The password is checked against Trackier's rule before any request, masked as soon as it is rendered,
+    and never logged or returned.
+
+    :param name: publisher name. :param email: login email (the natural key).
+    :param password: 8-16 characters with an upper, a lower, a digit and one of ``- @ # $ &`` (templated, e.g.
+        ``"{{ var.value.new_publisher_password }}"``).
+    :param username, company, phone, status, region, ref_by, custom_fields, bank, tags, send_email:
+        the optional UserCreate fields (``custom_fields`` -> ``customFields``, ``send_email`` -> ``sendEmailOrNot``).
+    """
+
+    template_fields: Sequence[str] = ("name", "email", "password", "company", "phone", "status", "tags")
+    secret_fields = ("password",)
+    create_path = PUBLISHERS.path
+    result_key = "publisher"
+    kind = "publisher"
+    natural_key = ("email",)
+    lookup = PUBLISHERS
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        email: str,
+        password: str,
+        username: str | None = None,
+        company: str | None = None,
+        phone: str | None = None,
+        status: str | None = None,
+        region: dict[str, Any] | None = None,
+        ref_by: str | None = None,
+        custom_fields: dict[str, Any] | None = None,
+        bank: dict[str, Any] | None = None,
+        tags: list[str] | None = None,
+        send_email: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.name = name
+        self.email = email
+        self.password = password
+        self.username = username
+        self.company = company
+        self.phone = phone
+        self.status = status
+        self.region = region
+        self.ref_by = ref_by
+        self.custom_fields = custom_fields
+        self.bank = bank
+        self.tags = tags
+        self.send_email = send_email
+
+    def payload(self) -> dict[str, Any]:
+        optional = {
+            "username": self.username,
+            "company": self.company,
+            "phone": self.phone,
+            "status": self.status or None,
+            "region": self.region,
+            "ref_by": self.ref_by,
+            "customFields": self.custom_fields,
+            "bank": self.bank,
+            "tags": self.tags,
+            "sendEmailOrNot": self.send_email,
+        }
+        body = {"name": self.name, "email": self.email, "password": self.password}
+        require(body, ("name", "email", "password"), "a publisher")
+        check_email(self.email)
+        check_password(self.password)
+        check_choice("status", body.get("status"), USER_STATUSES)
+        return {**body, **{k: v for k, v in optional.items() if v is not None}}
+
+    def lookup_params(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        return {"filters": {"email": payload["email"]}}

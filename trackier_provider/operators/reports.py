@@ -1,0 +1,51 @@
+"""Aggregate reports (campaign, publisher, advertiser, daily, goal, custom, subid) over a window."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from trackier_provider.operators.base import TrackierWindowedFetchOperator
+from trackier_provider.reports import report_params
+from trackier_provider.windows import Window
+
+
+class TrackierFetchReportOperator(TrackierWindowedFetchOperator):
+    """Read one aggregate report for a window (by default the run's data interval).
+
+    :param report: ``campaign``, ``publisher``, ``advertiser``, ``daily``, ``goal``, ``custom`` or ``subid``.
+    :param group: grouping columns (``custom`` and ``subid`` reports only), e.g. ``["campaign_id", "publisher_id"]``.
+    :param kpi: KPIs to return, e.g. ``["clicks", "approvedConversions", "revenue"]`` (default: Trackier's).
+    :param filters: ``camp_ids``, ``pub_ids``, ``adv_ids``, ``remove_zero_data`` and other report filters.
+    :param start, end, timezone, lookback: the window (see ``TrackierWindowedFetchOperator``).
+    """
+
+    template_fields: Sequence[str] = (
+        *TrackierWindowedFetchOperator.template_fields, "report", "group", "kpi", "filters"
+    )
+    template_fields_renderers = {"filters": "json"}
+    records_key = "records"
+
+    def __init__(
+        self,
+        *,
+        report: str,
+        group: list[str] | str | None = None,
+        kpi: list[str] | str | None = None,
+        filters: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.report = report
+        self.group = group
+        self.kpi = kpi
+        self.filters = filters
+        self._path = ""
+
+    def request_params(self, window: Window | None) -> dict[str, Any]:
+        assert window is not None
+        self._path, params = report_params(self.report, window, group=self.group, kpi=self.kpi, filters=self.filters)
+        return params
+
+    def endpoint(self) -> str:
+        return self._path
