@@ -1,0 +1,1 @@
+"""Sensors of the Trackier provider: poke, reschedule or deferrable waits on reports and jobs."""

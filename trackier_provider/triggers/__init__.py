@@ -1,0 +1,1 @@
+"""Triggers of the Trackier provider: async waits run by Airflow's triggerer."""

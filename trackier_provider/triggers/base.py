@@ -1,0 +1,192 @@
+"""One polling trigger for every Trackier wait: GETs only, an absolute deadline, typed events.
+
+A subclass says what one poll is (:meth:`TrackierPollingTrigger.poll`); the base handles the connection,
+a per-event-loop shared ``httpx.AsyncClient``, the deadline and turning errors into events. Every event's
+payload has ``status`` (``success``, ``error`` or ``timeout``) and ``message``.
+
+The deadline is an absolute POSIX time in the serialized kwargs, so a triggerer restart resumes the same
+wait instead of starting a new one, and polls are GETs, so a restart never repeats a side effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+from trackier_provider import readiness
+from trackier_provider.exceptions import TrackierError
+from trackier_provider.hooks.trackier import TrackierHook
+
+SUCCESS, ERROR, TIMEOUT = "success", "error", "timeout"
+#: Connections one event loop keeps to the API, shared by all its triggers.
+MAX_CONNECTIONS = 16
+
+
+@dataclass
+class _Shared:
+    future: asyncio.Future[Any]
+    users: int = 0
+
+
+class BoundedClient:
+    """An ``httpx.AsyncClient`` that lets at most ``limit`` requests into its connection pool at once.
+
+    httpcore's pool rescans every queued request whenever a connection frees up, which grows
+    quadratically with a thousand triggers polling at once; waiting on a semaphore instead keeps the
+    pool's queue empty. Only ``request`` is offered: it is all ``TrackierHook.arequest`` uses.
+    """
+
+    def __init__(self, client: Any, limit: int = MAX_CONNECTIONS) -> None:
+        self.client = client
+        self._slots = asyncio.Semaphore(limit)
+
+    async def request(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._slots:
+            return await self.client.request(*args, **kwargs)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+_CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[float, _Shared]] = weakref.WeakKeyDictionary()
+
+
+def _build_client(timeout: float) -> Any:
+    import httpx
+
+    limits = httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS)
+    return httpx.AsyncClient(timeout=timeout, limits=limits)
+
+
+async def _open_client(timeout: float) -> BoundedClient:
+    return BoundedClient(await asyncio.to_thread(_build_client, timeout))
+
+
+@asynccontextmanager
+async def shared_client(hook: TrackierHook) -> AsyncIterator[Any]:
+    """A :class:`BoundedClient` shared by every trigger of this event loop with the same timeout.
+
+    Building a client loads the CA bundle (tens of milliseconds of blocking work), so it is built once per
+    loop, in a worker thread, and closed when its last trigger is done. Sharing also bounds the number of
+    open connections however many triggers run.
+    """
+    settings = await hook.aget_settings()
+    loop = asyncio.get_running_loop()
+    per_loop = _CLIENTS.setdefault(loop, {})
+    entry = per_loop.get(settings.timeout)
+    if entry is None:
+        built = asyncio.ensure_future(_open_client(settings.timeout))
+        entry = per_loop[settings.timeout] = _Shared(built)
+    entry.users += 1
+    try:
+        yield await asyncio.shield(entry.future)
+    finally:
+        entry.users -= 1
+        if entry.users == 0:
+            if per_loop.get(settings.timeout) is entry:
+                del per_loop[settings.timeout]
+            if entry.future.done() and not entry.future.cancelled() and entry.future.exception() is None:
+                await entry.future.result().aclose()
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="seconds")
+
+
+class TrackierPollingTrigger(BaseTrigger):
+    """Base of the Trackier triggers: poll every ``poll_interval`` seconds until an event or ``deadline``.
+
+    :param trackier_conn_id: the connection; the key is read from it in the triggerer, never serialized.
+    :param deadline: absolute POSIX time after which a ``timeout`` event is sent.
+    :param poll_interval: seconds between polls.
+    """
+
+    def __init__(self, *, trackier_conn_id: str, deadline: float, poll_interval: float = 60.0) -> None:
+        super().__init__()
+        self.trackier_conn_id = trackier_conn_id
+        self.deadline = float(deadline)
+        self.poll_interval = float(poll_interval)
+        self.last_reason = "not polled yet"
+
+    # ------------------------------------------------------------------ subclass API
+    def describe(self) -> str:
+        """What is being waited for, for messages."""
+        raise NotImplementedError
+
+    def fields(self) -> dict[str, Any]:
+        """The subclass's own constructor kwargs (JSON values only)."""
+        raise NotImplementedError
+
+    async def poll(self, hook: TrackierHook, client: Any) -> TriggerEvent | None:
+        """One poll: an event to finish with, or None to poll again (set ``last_reason``)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ serialization
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        kwargs = {
+            "trackier_conn_id": self.trackier_conn_id,
+            "deadline": self.deadline,
+            "poll_interval": self.poll_interval,
+            **self.fields(),
+        }
+        return f"{type(self).__module__}.{type(self).__qualname__}", kwargs
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self.serialize() == other.serialize()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(json.dumps(self.serialize(), sort_keys=True, default=str))
+
+    # ------------------------------------------------------------------ events
+    def event(self, status: str, message: str, **extra: Any) -> TriggerEvent:
+        """A ``TriggerEvent`` with the common payload."""
+        return TriggerEvent({"status": status, "message": message, **extra})
+
+    def _timeout_event(self) -> TriggerEvent:
+        return self.event(
+            TIMEOUT, f"Timed out at {_iso(self.deadline)} waiting for {self.describe()}: {self.last_reason}"
+        )
+
+    @staticmethod
+    def _redact(text: str, hook: TrackierHook) -> str:
+        settings = getattr(hook, "_settings", None)
+        key = getattr(settings, "api_key", "")
+        return text.replace(key, "***") if key else text
+
+    # ------------------------------------------------------------------ loop
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        # All I/O happens (and the shared client is released) before the one event is yielded.
+        yield await self.wait()
+
+    async def wait(self) -> TriggerEvent:
+        """Poll until an event: success, error (the API refused, or the hook gave up retrying) or timeout."""
+        hook = TrackierHook(self.trackier_conn_id)
+        try:
+            async with shared_client(hook) as client:
+                while True:
+                    remaining = self.deadline - readiness.now()
+                    if remaining <= 0:
+                        return self._timeout_event()
+                    try:
+                        outcome = await asyncio.wait_for(self.poll(hook, client), timeout=remaining)
+                    except asyncio.TimeoutError:
+                        return self._timeout_event()
+                    if outcome is not None:
+                        return outcome
+                    self.log.debug("Waiting for %s: %s", self.describe(), self.last_reason)
+                    await asyncio.sleep(max(0.0, min(self.poll_interval, self.deadline - readiness.now())))
+        except TrackierError as exc:
+            return self.event(ERROR, self._redact(f"{self.describe()}: {exc}", hook))
+        except Exception as exc:  # an event, not a crashed trigger, so the task fails with a clear message
+            return self.event(ERROR, self._redact(f"{self.describe()}: {type(exc).__name__}: {exc}", hook))
+
+
+__all__ = ["ERROR", "SUCCESS", "TIMEOUT", "BoundedClient", "TrackierPollingTrigger", "shared_client"]
