@@ -55,3 +55,9 @@ def test_bad_windows_name_the_field(kwargs, field):
     with pytest.raises(TrackierConfigError) as info:
         resolve_window(**kwargs)
     assert info.value.field == field
+
+
+def test_empty_data_interval_explains_airflow_3_cron_default():
+    moment = pendulum.datetime(2026, 11, 20, tz="UTC")
+    with pytest.raises(TrackierConfigError, match="CronDataIntervalTimetable"):
+        resolve_window(context={"data_interval_start": moment, "data_interval_end": moment})

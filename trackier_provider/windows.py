@@ -97,6 +97,7 @@ def resolve_window(
     if not isinstance(lookback_days, int) or lookback_days < 0:
         raise TrackierConfigError("lookback", f"must be a whole number of days >= 0, got {lookback_days!r}")
     context = context or {}
+    from_interval = start in (None, "") and end in (None, "")
     if start in (None, ""):
         start = context.get("data_interval_start")
     if end in (None, ""):
@@ -109,6 +110,14 @@ def resolve_window(
         )
     begin = _to_instant(start, tz, "start", is_end=False)
     finish = _to_instant(end, tz, "end", is_end=True)
+    if finish == begin and from_interval:
+        raise TrackierConfigError(
+            "start/end",
+            f"the run's data interval is empty ({begin.isoformat()} to itself)",
+            "Airflow 3 gives cron schedules zero-length intervals by default: schedule the DAG with "
+            "CronDataIntervalTimetable (or set [scheduler] create_cron_data_intervals = True), or pass "
+            "start and end explicitly.",
+        )
     if finish <= begin:
         raise TrackierConfigError("end", f"{finish.isoformat()} is not after start {begin.isoformat()}")
     return Window(begin - timedelta(days=lookback_days), finish, timezone)
