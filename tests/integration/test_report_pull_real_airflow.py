@@ -7,6 +7,7 @@ must succeed. Run by ``make integration`` (and so by CI); excluded from the defa
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -40,10 +41,13 @@ def test_report_pull_defers_and_succeeds(tmp_path: Path):
                 {"conn_type": "trackier", "host": emu.base_url, "password": emu.api_key}
             ),
             "TRACKIER_EXAMPLES_BASE_PATH": str(output),
-            "TRACKIER_EXAMPLES_POKE_SECONDS": "2",
-            "TRACKIER_EXAMPLES_SETTLE_SECONDS": "4",
+            # The trigger must not fire before the worker that deferred has reported back (a few seconds):
+            # Airflow marks a task that resumes before that as "changed externally" and fails it.
+            "TRACKIER_EXAMPLES_POKE_SECONDS": "3",
+            "TRACKIER_EXAMPLES_SETTLE_SECONDS": "15",
         }
-        with AirflowCluster(tmp_path / "airflow-home", REPO_ROOT / "dags_examples", env) as cluster:
+        dags = Path(os.environ.get("TRACKIER_INTEGRATION_DAGS_FOLDER", REPO_ROOT / "dags_examples"))
+        with AirflowCluster(tmp_path / "airflow-home", dags, env) as cluster:
             cluster.wait_for(
                 "the DAG processor to register report_pull",
                 lambda: cluster.query("SELECT 1 FROM dag WHERE dag_id = ? AND is_paused = 0", DAG_ID)
@@ -56,7 +60,9 @@ def test_report_pull_defers_and_succeeds(tmp_path: Path):
             cluster.cli("dags", "trigger", DAG_ID, flag, logical)
             run_id = cluster.wait_for(
                 "the triggered run",
-                lambda: (cluster.query("SELECT run_id FROM dag_run WHERE dag_id = ?", DAG_ID) or [[None]])[0][0],
+                # Unpausing also schedules the latest interval: follow the run this test triggered.
+                lambda: (cluster.query(
+                    "SELECT run_id FROM dag_run WHERE dag_id = ? AND run_type = 'manual'", DAG_ID) or [[None]])[0][0],
                 timeout=60,
             )
             seen_deferred = cluster.wait_for(
