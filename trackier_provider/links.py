@@ -53,10 +53,13 @@ class TrackierPanelLink(BaseOperatorLink):
 
     @staticmethod
     def persist(context: Any, panel_url: str | None, kind: str, object_id: Any = None) -> str | None:
-        """Record the link of this try (pushes it to XCom); returns it, or None when it is unknown."""
+        """Record the link of this try (pushes it to XCom); returns it, or None when it is unknown.
+
+        An unknown link is pushed as "" (shown as no link): Airflow 3 reads the key when the task ends and
+        logs an error for a missing one.
+        """
         url = panel_link(panel_url, kind, object_id)
-        if url is not None:
-            context["ti"].xcom_push(key=XCOM_KEY, value=url)
+        context["ti"].xcom_push(key=XCOM_KEY, value=url or "")
         return url
 
     def get_link(self, operator: Any, *, ti_key: Any) -> str:

@@ -1,0 +1,195 @@
+"""``make demo``: start the emulator, run every example DAG against it with ``dag.test()``, print a summary.
+
+``make airflow`` (``--standalone``): the same emulator and connection, then ``airflow standalone`` with the
+example DAGs, so you can click through the UI. Everything lives under the current directory:
+``.airflow-home/`` (Airflow's SQLite database and logs) and ``demo-output/`` (files the DAGs write).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+#: Example DAGs in the order a new network would use them.
+DAG_ORDER = ["campaign_setup", "publisher_onboarding", "bulk_conversions", "report_pull"]
+DEMO_API_KEY = "demo-api-key"  # the emulator's key: not a secret, the emulator runs on loopback only
+
+
+def _prepare_environment(home: Path, dags: Path, output: Path, base_url: str, verbose: bool = True) -> None:
+    """Point Airflow at a local home, the example DAGs and the emulator, before Airflow is imported."""
+    if not verbose:
+        os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
+    os.environ["AIRFLOW_HOME"] = str(home)
+    os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags)
+    os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+    os.environ.setdefault("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "False")
+    os.environ["AIRFLOW_CONN_TRACKIER_DEFAULT"] = json.dumps(
+        {"conn_type": "trackier", "host": base_url, "password": DEMO_API_KEY, "extra": {"max_retries": 3}}
+    )
+    os.environ.setdefault("TRACKIER_EXAMPLES_BASE_PATH", str(output))
+    # Short waits: the emulator's report windows settle in seconds, not hours.
+    os.environ.setdefault("TRACKIER_EXAMPLES_POKE_SECONDS", "2")
+    os.environ.setdefault("TRACKIER_EXAMPLES_SETTLE_SECONDS", "4")
+
+
+@contextmanager
+def _emulator(port: int) -> Iterator[Any]:
+    from trackier_provider.emulator import EmulatorConfig, TrackierEmulator
+
+    config = EmulatorConfig(api_key=DEMO_API_KEY, settle_seconds=8, job_seconds=4, conversions_per_day=2000)
+    with TrackierEmulator(config, host="127.0.0.1", port=port) as emu:
+        yield emu
+
+
+def _migrate(home: Path) -> None:
+    airflow = Path(sys.executable).with_name("airflow")
+    print(f"Preparing Airflow's metadata database in {home} ...", flush=True)
+    result = subprocess.run([str(airflow), "db", "migrate"], capture_output=True, text=True, env=os.environ.copy())
+    if result.returncode:
+        sys.stderr.write(result.stdout[-3000:] + result.stderr[-3000:])
+        raise SystemExit("airflow db migrate failed")
+
+
+def _load_dags(dags: Path) -> dict[str, Any]:
+    from trackier_provider.version_compat import AIRFLOW_V_3_0_PLUS
+
+    if AIRFLOW_V_3_0_PLUS:
+        from airflow.dag_processing.dagbag import DagBag
+    else:
+        from airflow.models.dagbag import DagBag  # type: ignore[no-redef]
+    bag = DagBag(dag_folder=str(dags))
+    if bag.import_errors:
+        for path, error in bag.import_errors.items():
+            print(f"IMPORT ERROR {path}:\n{error}", file=sys.stderr)
+        raise SystemExit("example DAGs failed to import")
+    return dict(bag.dags)
+
+
+def _return_values(dag_run: Any) -> dict[str, list[Any]]:
+    """Each task's pushed return values (several for mapped tasks), read from the metadata database."""
+    from airflow.models.xcom import XCom
+    from airflow.utils.session import create_session
+
+    values: dict[str, list[Any]] = {}
+    with create_session() as session:
+        model: Any = XCom
+        try:
+            from airflow.models.xcom import XComModel
+
+            model = XComModel
+        except ImportError:
+            pass
+        rows = (
+            session.query(model)
+            .filter(model.dag_id == dag_run.dag_id, model.run_id == dag_run.run_id, model.key == "return_value")
+            .all()
+        )
+        for row in rows:
+            value = row.value
+            if isinstance(value, (str, bytes)):
+                try:
+                    value = json.loads(value)
+                except ValueError:
+                    pass
+            values.setdefault(row.task_id, []).append(value)
+    return values
+
+
+def _summarise(values: Mapping[str, list[Any]]) -> dict[str, int]:
+    """Totals across a run's return values: rows pulled, files written, publishers created."""
+    totals = {"rows pulled": 0, "files written": 0, "publishers created": 0}
+    for items in values.values():
+        for value in items:
+            if not isinstance(value, Mapping):
+                continue
+            if "path" in value and "rows" in value:
+                totals["rows pulled"] += int(value.get("rows") or 0)
+                totals["files written"] += 1
+            if "summary" in value and isinstance(value["summary"], Mapping):
+                totals["publishers created"] += int(value["summary"].get("created") or 0)
+    return totals
+
+
+def run_demo(dags: Path, home: Path, output: Path, port: int, only: list[str] | None, verbose: bool) -> int:
+    """Run the example DAGs once each against the emulator; return the number that failed."""
+    with _emulator(port) as emu:
+        _prepare_environment(home, dags, output, emu.base_url, verbose)
+        output.mkdir(parents=True, exist_ok=True)
+        _migrate(home)
+        print(f"Trackier emulator at {emu.base_url}; DAGs from {dags}; output in {output}\n", flush=True)
+        all_dags = _load_dags(dags)
+        order = [d for d in DAG_ORDER if d in all_dags] + sorted(set(all_dags) - set(DAG_ORDER))
+        if only:
+            order = [d for d in order if d in only]
+        logical_date = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) - timedelta(days=1)
+        lines, failed = [], 0
+        for dag_id in order:
+            print(f"Running {dag_id} with dag.test() ...", flush=True)
+            started = time.monotonic()
+            dag_run = all_dags[dag_id].test(logical_date=logical_date)
+            seconds = time.monotonic() - started
+            state = str(getattr(dag_run, "state", "unknown"))
+            tis = dag_run.get_task_instances() if dag_run is not None else []
+            counts: dict[str, int] = {}
+            for ti in tis:
+                counts[str(ti.state)] = counts.get(str(ti.state), 0) + 1
+            totals = _summarise(_return_values(dag_run)) if dag_run is not None else {}
+            failed += state != "success"
+            detail = ", ".join(f"{k} {v}" for k, v in totals.items() if v)
+            states = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+            lines.append(f"  {dag_id:<22} {state:<8} {len(tis):>2} tasks ({states}){'; ' + detail if detail else ''}"
+                         f"  [{seconds:.0f}s]")
+        print("\nDemo summary")
+        print("\n".join(lines))
+        written = sorted(p for p in output.rglob("*") if p.is_file())
+        if written:
+            print(f"\nFiles in {output}:")
+            for path in written:
+                print(f"  {path.relative_to(output)}  ({path.stat().st_size:,} bytes)")
+        return failed
+
+
+def run_standalone(dags: Path, home: Path, output: Path, port: int) -> int:
+    """Airflow standalone with the example DAGs and ``trackier_default`` pointed at the emulator."""
+    with _emulator(port) as emu:
+        _prepare_environment(home, dags, output, emu.base_url)
+        output.mkdir(parents=True, exist_ok=True)
+        print(f"Trackier emulator at {emu.base_url}. Starting `airflow standalone` (Ctrl-C to stop) ...")
+        print(f"The admin password is printed by Airflow and saved under {home}.")
+        airflow = Path(sys.executable).with_name("airflow")
+        try:
+            return subprocess.call([str(airflow), "standalone"], env=os.environ.copy())
+        except KeyboardInterrupt:
+            return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point of the demo."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dags-folder", type=Path, default=Path("dags_examples"))
+    parser.add_argument("--airflow-home", type=Path, default=Path(".airflow-home"))
+    parser.add_argument("--output", type=Path, default=Path("demo-output"))
+    parser.add_argument("--port", type=int, default=0, help="emulator port (0: any free port)")
+    parser.add_argument("--dag", action="append", help="run only this DAG (repeatable)")
+    parser.add_argument("--standalone", action="store_true", help="start Airflow standalone instead")
+    parser.add_argument("--verbose", action="store_true", help="show Airflow's task logs (INFO)")
+    args = parser.parse_args(argv)
+    dags, home, output = (p.resolve() for p in (args.dags_folder, args.airflow_home, args.output))
+    if not dags.is_dir():
+        raise SystemExit(f"--dags-folder {dags} does not exist: run from the repository root")
+    if args.standalone:
+        raise SystemExit(run_standalone(dags, home, output, args.port or 8099))
+    raise SystemExit(1 if run_demo(dags, home, output, args.port, args.dag, args.verbose) else 0)
+
+
+if __name__ == "__main__":
+    main()
