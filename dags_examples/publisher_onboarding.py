@@ -1,0 +1,203 @@
+"""Publisher onboarding: create the publishers listed in a CSV file, once each, and report what happened.
+
+Workflow (daily)::
+
+    validate_rows ──> create_publisher (one mapped task per valid row) ──> write_summary
+
+1. ``validate_rows`` reads the CSV (``name,email,password`` plus optional ``company,phone``; a local path or
+   an fsspec URL such as ``s3://bucket/onboarding/new_publishers.csv``) and checks every row before
+   anything is sent: email format, Trackier's password rule (``trackier_provider.validation``), required
+   fields, and duplicates inside the file (case-insensitive email). A bad row is logged with its row number
+   (as a spreadsheet shows it: the header is row 1), the field and the reason, and is left out; the good
+   rows go on.
+2. ``create_publisher`` creates each valid row with ``TrackierCreatePublisherOperator`` through dynamic task
+   mapping, ``if_exists="return"``: a publisher whose email already exists in Trackier is returned, not
+   created again. Running the same file twice (or retrying a task) never makes a second publisher.
+3. ``write_summary`` writes ``{"created", "existing", "rejected"}`` with the details as JSON under
+   ``$TRACKIER_EXAMPLES_BASE_PATH/publisher_onboarding/`` and returns the counts and the file's path.
+
+Passwords never go through XCom
+-------------------------------
+Mapped arguments come from XCom, and XCom is stored in clear in the metadata database (and shown in the
+UI), so the password must not be one of them. ``validate_rows`` checks passwords but returns only non-secret
+fields plus the row number. Each mapped ``create_publisher`` task (``CsvPublisherOperator``, a small
+subclass defined below) re-reads its own row from the CSV at run time, checks that the row still has the
+email it was validated with (so an edited file cannot pair one row's password with another row's email),
+checks the password again, registers it with Airflow's secret masker and only then builds the request.
+The operator itself never logs the password and strips it from what it returns; its rendered ``password``
+field stays empty. The password exists only in the CSV (keep that file somewhere access-controlled, and
+remove it once onboarded) and in the worker's memory.
+
+Settings (environment variables, read at parse time without I/O):
+
+- ``TRACKIER_EXAMPLES_PUBLISHERS_CSV``: the CSV (default: ``data/new_publishers.csv`` next to this file;
+  its ``Publisher3@example.com`` row exists in the emulator's seeded data, to show the "existing" path).
+- ``TRACKIER_EXAMPLES_BASE_PATH``: where the summary goes (default ``/tmp/trackier-examples``; an
+  ``s3://bucket/prefix`` works the same).
+
+The connection is ``trackier_default``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from trackier_provider.operators.publishers import TrackierCreatePublisherOperator
+from trackier_provider.outputs import read_records
+from trackier_provider.validation import check_email, check_password, publisher_problems
+from trackier_provider.version_compat import AIRFLOW_V_3_0_PLUS, mask_secret
+
+if AIRFLOW_V_3_0_PLUS:
+    from airflow.sdk import DAG, CronDataIntervalTimetable, XComArg, task
+else:
+    from airflow import DAG
+    from airflow.decorators import task
+    from airflow.models.xcom_arg import XComArg
+    from airflow.timetables.interval import CronDataIntervalTimetable
+
+log = logging.getLogger(__name__)
+
+BASE_PATH = os.environ.get("TRACKIER_EXAMPLES_BASE_PATH", "/tmp/trackier-examples").rstrip("/")  # noqa: S108
+PUBLISHERS_CSV = os.environ.get(
+    "TRACKIER_EXAMPLES_PUBLISHERS_CSV",
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "new_publishers.csv"),
+)
+OUTPUT_DIR = f"{BASE_PATH}/publisher_onboarding"
+#: Non-secret columns passed on to the create tasks (``row`` identifies the CSV row).
+PUBLIC_FIELDS = ("name", "email", "company", "phone")
+
+
+def _rows(csv_path: str) -> list[tuple[int, dict[str, str]]]:
+    """(row number as a spreadsheet shows it, the row's non-empty cells trimmed) for every data row."""
+    return [
+        (number, {str(k).strip(): str(v).strip() for k, v in record.items() if k is not None})
+        for number, record in enumerate(read_records(csv_path), start=2)
+    ]
+
+
+class CsvPublisherOperator(TrackierCreatePublisherOperator):
+    """Create the publisher of one CSV row, reading its password from the CSV at run time (not from XCom).
+
+    :param csv_path: the onboarding CSV (local path or fsspec URL).
+    :param row: the row number ``validate_rows`` gave this row (header = row 1).
+    Other arguments (``name``, ``email``, ``company``, ...) as ``TrackierCreatePublisherOperator``.
+    """
+
+    def __init__(self, *, csv_path: str, row: int, **kwargs: Any) -> None:
+        super().__init__(password="", **kwargs)
+        self.csv_path = csv_path
+        self.row = row
+
+    def execute(self, context: Any) -> Any:
+        wanted = int(self.row)
+        record = next((cells for number, cells in _rows(self.csv_path) if number == wanted), None)
+        if record is None:
+            raise ValueError(f"{self.csv_path} has no row {wanted} any more: was the file changed during the run?")
+        if str(record.get("email", "")).casefold() != str(self.email).strip().casefold():
+            raise ValueError(
+                f"Row {wanted} of {self.csv_path} no longer holds {self.email!r}: the file changed after it was "
+                "validated. Re-run the DAG."
+            )
+        password = record.get("password", "")
+        if password:
+            mask_secret(password)  # before anything could print it
+        check_email(self.email)
+        check_password(password)  # raises Trackier's message, never the value
+        self.password = password
+        return super().execute(context)
+
+
+def _write_json(target: str, document: Any) -> None:
+    """Write ``document`` as JSON to a local path or fsspec URL (s3://, gs://, memory://, ...)."""
+    from fsspec.core import url_to_fs
+
+    fs, path = url_to_fs(target)
+    parent = path.rsplit("/", 1)[0] if "/" in path else ""
+    if parent:
+        fs.makedirs(parent, exist_ok=True)
+    with fs.open(path, "w") as handle:
+        json.dump(document, handle, indent=2, default=str)
+        handle.write("\n")
+
+
+with DAG(
+    dag_id="publisher_onboarding",
+    description="Create the publishers of a CSV once each; report created, existing and rejected rows.",
+    schedule=CronDataIntervalTimetable("0 6 * * *", timezone="UTC"),
+    start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=2)},
+    tags=["trackier", "example"],
+    doc_md=__doc__,
+) as dag:
+
+    @task
+    def validate_rows(csv_path: str = PUBLISHERS_CSV, **context: Any) -> list[dict[str, Any]]:
+        """Check every row; return the valid rows (no passwords); push the rejected ones (XCom ``rejected``)."""
+        valid: list[dict[str, Any]] = []
+        rejected: list[dict[str, Any]] = []
+        first_row_of: dict[str, int] = {}
+        rows = _rows(csv_path)
+        for number, cells in rows:
+            if cells.get("password"):
+                mask_secret(cells["password"])
+            problems = [
+                {"field": field.strip(), "reason": reason.strip()}
+                for field, _, reason in (p.partition(":") for p in publisher_problems(cells))
+            ]
+            email_key = cells.get("email", "").casefold()
+            if email_key in first_row_of:
+                problems.append({"field": "email", "reason": f"duplicate of row {first_row_of[email_key]}"})
+            elif email_key:
+                first_row_of[email_key] = number
+            if problems:
+                rejected.append({"row": number, "email": cells.get("email"), "problems": problems})
+                for problem in problems:
+                    log.warning("Row %s rejected: %s: %s", number, problem["field"], problem["reason"])
+                continue
+            valid.append({"row": number, **{name: cells.get(name) or None for name in PUBLIC_FIELDS}})
+        log.info("%s rows read: %s valid, %s rejected", len(rows), len(valid), len(rejected))
+        context["ti"].xcom_push(key="rejected", value=rejected)
+        return valid
+
+    validated = validate_rows()
+
+    create_publisher = CsvPublisherOperator.partial(
+        task_id="create_publisher",
+        csv_path=PUBLISHERS_CSV,
+        if_exists="return",
+    ).expand_kwargs(validated)
+
+    @task(trigger_rule="none_failed")
+    def write_summary(valid: Any, rejected: Any, publishers: Any, created_flags: Any, **context: Any) -> dict[str, Any]:
+        """Write the onboarding summary as JSON; return its counts and path."""
+        valid, publishers, created_flags = list(valid or []), list(publishers or []), list(created_flags or [])
+        outcomes = [
+            {"row": row["row"], "email": row["email"], "id": (publisher or {}).get("id"), "created": bool(flag)}
+            for row, publisher, flag in zip(valid, publishers, created_flags, strict=True)
+        ]
+        created = [o for o in outcomes if o["created"]]
+        existing = [o for o in outcomes if not o["created"]]
+        rejected = list(rejected or [])
+        counts = {"created": len(created), "existing": len(existing), "rejected": len(rejected)}
+        day = context["data_interval_start"].strftime("%Y-%m-%d")
+        run = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(context["run_id"]))
+        path = f"{OUTPUT_DIR}/summary_{day}_{run}.json"
+        _write_json(path, {"summary": counts, "created": created, "existing": existing, "rejected": rejected,
+                           "source": PUBLISHERS_CSV, "run_id": str(context["run_id"])})
+        log.info("Onboarding: %s created, %s already existing, %s rejected; summary in %s",
+                 counts["created"], counts["existing"], counts["rejected"], path)
+        return {"summary": counts, "path": path}
+
+    write_summary(
+        validated,
+        XComArg(validated.operator, key="rejected"),
+        create_publisher.output,
+        XComArg(create_publisher, key="created"),
+    )
