@@ -20,7 +20,8 @@ reason the upload task has no retries: after an ambiguous failure, check the pan
 Settings: ``TRACKIER_EXAMPLES_CONVERSIONS_PATH`` (default: ``data/offline_conversions.jsonl`` next to this
 file; its last row names a campaign that does not exist, to show how row errors are reported) and
 ``TRACKIER_EXAMPLES_POKE_SECONDS`` (default 600; a job usually takes seconds to minutes, so 30-60 is a good
-production value). The connection is ``trackier_default``.
+production value), ``TRACKIER_EXAMPLES_SENSOR_TIMEOUT_SECONDS`` (default 6 hours). The connection is
+``trackier_default``.
 """
 
 from __future__ import annotations

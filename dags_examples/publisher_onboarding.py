@@ -1,20 +1,23 @@
 """Publisher onboarding: create the publishers listed in a CSV file, once each, and report what happened.
 
-Workflow (daily)::
+Workflow (daily: the whole file is read every day; rows already onboarded are found, not created again)::
 
     validate_rows ──> create_publisher (one mapped task per valid row) ──> write_summary
 
 1. ``validate_rows`` reads the CSV (``name,email,password`` plus optional ``company,phone``; a local path or
    an fsspec URL such as ``s3://bucket/onboarding/new_publishers.csv``) and checks every row before
-   anything is sent: email format, Trackier's password rule (``trackier_provider.validation``), required
-   fields, and duplicates inside the file (case-insensitive email). A bad row is logged with its row number
-   (as a spreadsheet shows it: the header is row 1), the field and the reason, and is left out; the good
-   rows go on.
+   anything is sent: required fields, email format, Trackier's password rule (``trackier_provider.validation``)
+   and duplicates inside the file (case-insensitive email). A bad row is logged with its row number (as a
+   spreadsheet shows it: the header is row 1), the field and the reason, and is left out; the good rows go
+   on. It returns the valid rows (without passwords) and pushes the rejected ones as XCom ``rejected``.
 2. ``create_publisher`` creates each valid row with ``TrackierCreatePublisherOperator`` through dynamic task
-   mapping, ``if_exists="return"``: a publisher whose email already exists in Trackier is returned, not
-   created again. Running the same file twice (or retrying a task) never makes a second publisher.
-3. ``write_summary`` writes ``{"created", "existing", "rejected"}`` with the details as JSON under
-   ``$TRACKIER_EXAMPLES_BASE_PATH/publisher_onboarding/`` and returns the counts and the file's path.
+   mapping (``expand_kwargs``), ``if_exists="return"``: a publisher whose email already exists in Trackier
+   is returned, not created again. Running the same file twice, or retrying a task whose connection dropped
+   after Trackier saved the publisher, never makes a second one.
+3. ``write_summary`` writes the created, already existing and rejected rows (with reasons) as JSON to
+   ``{base}/publisher_onboarding/summary_<day>_<run id>.json`` and returns
+   ``{"summary": {"created", "existing", "rejected"}, "path"}``. It still runs when every row was
+   rejected (the mapped task is then skipped).
 
 Passwords never go through XCom
 -------------------------------
@@ -26,12 +29,14 @@ email it was validated with (so an edited file cannot pair one row's password wi
 checks the password again, registers it with Airflow's secret masker and only then builds the request.
 The operator itself never logs the password and strips it from what it returns; its rendered ``password``
 field stays empty. The password exists only in the CSV (keep that file somewhere access-controlled, and
-remove it once onboarded) and in the worker's memory.
+remove it once onboarded) and in the worker's memory. Masking the mapped values instead would not help:
+masking hides values in logs and the UI, not in the XCom table.
 
 Settings (environment variables, read at parse time without I/O):
 
-- ``TRACKIER_EXAMPLES_PUBLISHERS_CSV``: the CSV (default: ``data/new_publishers.csv`` next to this file;
-  its ``Publisher3@example.com`` row exists in the emulator's seeded data, to show the "existing" path).
+- ``TRACKIER_EXAMPLES_PUBLISHERS_CSV``: the CSV (default: the sample ``data/new_publishers.csv`` next to this
+  file, made for the emulator: its ``Publisher3@example.com`` row is a seeded emulator publisher, to show the
+  "existing" path; point this at your own file before using a real Trackier account).
 - ``TRACKIER_EXAMPLES_BASE_PATH``: where the summary goes (default ``/tmp/trackier-examples``; an
   ``s3://bucket/prefix`` works the same).
 
@@ -53,11 +58,10 @@ from trackier_provider.validation import check_email, check_password, publisher_
 from trackier_provider.version_compat import AIRFLOW_V_3_0_PLUS, mask_secret
 
 if AIRFLOW_V_3_0_PLUS:
-    from airflow.sdk import DAG, CronDataIntervalTimetable, XComArg, task
+    from airflow.sdk import DAG, CronDataIntervalTimetable, task
 else:
     from airflow import DAG
     from airflow.decorators import task
-    from airflow.models.xcom_arg import XComArg
     from airflow.timetables.interval import CronDataIntervalTimetable
 
 log = logging.getLogger(__name__)
@@ -68,8 +72,8 @@ PUBLISHERS_CSV = os.environ.get(
     os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "new_publishers.csv"),
 )
 OUTPUT_DIR = f"{BASE_PATH}/publisher_onboarding"
-#: Non-secret columns passed on to the create tasks (``row`` identifies the CSV row).
-PUBLIC_FIELDS = ("name", "email", "company", "phone")
+#: Non-secret columns passed on to the create tasks (with ``row``, the CSV row number).
+PUBLIC_FIELDS = ("name", "company", "phone")
 
 
 def _rows(csv_path: str) -> list[tuple[int, dict[str, str]]]:
@@ -85,11 +89,20 @@ class CsvPublisherOperator(TrackierCreatePublisherOperator):
 
     :param csv_path: the onboarding CSV (local path or fsspec URL).
     :param row: the row number ``validate_rows`` gave this row (header = row 1).
-    Other arguments (``name``, ``email``, ``company``, ...) as ``TrackierCreatePublisherOperator``.
+    :param publisher_email: the row's email as validated (the publisher's login and natural key).
+    Other arguments (``name``, ``company``, ``phone``, ...) as ``TrackierCreatePublisherOperator``.
+
+    The email is mapped as ``publisher_email`` because ``email`` is also a ``BaseOperator`` argument (the
+    addresses of failure alerts): Airflow 2's ``partial()`` reserves that name, so it cannot be mapped.
+    For the same reason this operator sends no alert emails (they would go to the publisher).
     """
 
-    def __init__(self, *, csv_path: str, row: int, **kwargs: Any) -> None:
-        super().__init__(password="", **kwargs)
+    template_fields = (*TrackierCreatePublisherOperator.template_fields, "row")
+
+    def __init__(self, *, csv_path: str, row: int, publisher_email: str, **kwargs: Any) -> None:
+        kwargs.pop("email", None)  # BaseOperator's alert addresses, filled in by Airflow 2's partial()
+        kwargs.update(email_on_failure=False, email_on_retry=False)
+        super().__init__(email=publisher_email, password="", **kwargs)
         self.csv_path = csv_path
         self.row = row
 
@@ -161,7 +174,8 @@ with DAG(
                 for problem in problems:
                     log.warning("Row %s rejected: %s: %s", number, problem["field"], problem["reason"])
                 continue
-            valid.append({"row": number, **{name: cells.get(name) or None for name in PUBLIC_FIELDS}})
+            valid.append({"row": number, "publisher_email": cells["email"],
+                          **{name: cells.get(name) or None for name in PUBLIC_FIELDS}})
         log.info("%s rows read: %s valid, %s rejected", len(rows), len(valid), len(rejected))
         context["ti"].xcom_push(key="rejected", value=rejected)
         return valid
@@ -175,16 +189,23 @@ with DAG(
     ).expand_kwargs(validated)
 
     @task(trigger_rule="none_failed")
-    def write_summary(valid: Any, rejected: Any, publishers: Any, created_flags: Any, **context: Any) -> dict[str, Any]:
+    def write_summary(valid: list[dict[str, Any]], **context: Any) -> dict[str, Any]:
         """Write the onboarding summary as JSON; return its counts and path."""
-        valid, publishers, created_flags = list(valid or []), list(publishers or []), list(created_flags or [])
+        ti = context["ti"]
+        valid = list(valid or [])
+        # One value per mapped create task, in map order (= the order of ``valid``). Pulled explicitly
+        # rather than passed as XComArgs: with no valid row the mapped task is skipped and has no XCom.
+        indexes = list(range(len(valid)))
+        publishers = ti.xcom_pull(task_ids="create_publisher", map_indexes=indexes) if indexes else []
+        flags = ti.xcom_pull(task_ids="create_publisher", key="created", map_indexes=indexes) if indexes else []
         outcomes = [
-            {"row": row["row"], "email": row["email"], "id": (publisher or {}).get("id"), "created": bool(flag)}
-            for row, publisher, flag in zip(valid, publishers, created_flags, strict=True)
+            {"row": row["row"], "email": row["publisher_email"], "id": (publisher or {}).get("id"),
+             "created": bool(flag)}
+            for row, publisher, flag in zip(valid, publishers, flags, strict=True)
         ]
         created = [o for o in outcomes if o["created"]]
         existing = [o for o in outcomes if not o["created"]]
-        rejected = list(rejected or [])
+        rejected = list(ti.xcom_pull(task_ids="validate_rows", key="rejected") or [])
         counts = {"created": len(created), "existing": len(existing), "rejected": len(rejected)}
         day = context["data_interval_start"].strftime("%Y-%m-%d")
         run = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(context["run_id"]))
@@ -195,9 +216,4 @@ with DAG(
                  counts["created"], counts["existing"], counts["rejected"], path)
         return {"summary": counts, "path": path}
 
-    write_summary(
-        validated,
-        XComArg(validated.operator, key="rejected"),
-        create_publisher.output,
-        XComArg(create_publisher, key="created"),
-    )
+    create_publisher >> write_summary(validated)

@@ -9,7 +9,8 @@ Workflow (daily, for the run's data interval: one UTC day)::
 - ``wait_for_report``: ``TrackierReportSensor`` on the campaign report, deferrable (the wait runs in the
   triggerer and holds no worker slot). Trackier's figures for a day keep changing for a while after the day
   ends (late conversions, pending conversions being approved or rejected); the sensor succeeds once the
-  report's totals have not changed over 3 polls spanning ``TRACKIER_EXAMPLES_SETTLE_SECONDS``.
+  report's totals have not changed over 3 polls spanning ``TRACKIER_EXAMPLES_SETTLE_SECONDS``. It also
+  wants at least one row: on a network where a day can have no traffic at all, pass ``min_rows=0``.
 - ``fetch_campaign_report``: the campaign report of the day, as JSON Lines, to
   ``{base}/report_pull/campaign_report/campaign_report_<day>.jsonl``.
 - ``fetch_conversions``: the conversion log of the day plus 7 days of ``lookback`` (conversions change
