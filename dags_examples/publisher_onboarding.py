@@ -94,14 +94,12 @@ class CsvPublisherOperator(TrackierCreatePublisherOperator):
 
     The email is mapped as ``publisher_email`` because ``email`` is also a ``BaseOperator`` argument (the
     addresses of failure alerts): Airflow 2's ``partial()`` reserves that name, so it cannot be mapped.
-    For the same reason this operator sends no alert emails (they would go to the publisher).
     """
 
     template_fields = (*TrackierCreatePublisherOperator.template_fields, "row")
 
     def __init__(self, *, csv_path: str, row: int, publisher_email: str, **kwargs: Any) -> None:
         kwargs.pop("email", None)  # BaseOperator's alert addresses, filled in by Airflow 2's partial()
-        kwargs.update(email_on_failure=False, email_on_retry=False)
         super().__init__(email=publisher_email, password="", **kwargs)
         self.csv_path = csv_path
         self.row = row
@@ -111,15 +109,15 @@ class CsvPublisherOperator(TrackierCreatePublisherOperator):
         record = next((cells for number, cells in _rows(self.csv_path) if number == wanted), None)
         if record is None:
             raise ValueError(f"{self.csv_path} has no row {wanted} any more: was the file changed during the run?")
-        if str(record.get("email", "")).casefold() != str(self.email).strip().casefold():
+        if str(record.get("email", "")).casefold() != str(self.publisher_email).strip().casefold():
             raise ValueError(
-                f"Row {wanted} of {self.csv_path} no longer holds {self.email!r}: the file changed after it was "
-                "validated. Re-run the DAG."
+                f"Row {wanted} of {self.csv_path} no longer holds {self.publisher_email!r}: the file changed "
+                "after it was validated. Re-run the DAG."
             )
         password = record.get("password", "")
         if password:
             mask_secret(password)  # before anything could print it
-        check_email(self.email)
+        check_email(self.publisher_email)
         check_password(password)  # raises Trackier's message, never the value
         self.password = password
         return super().execute(context)

@@ -59,6 +59,13 @@ def _migrate(home: Path) -> None:
         raise SystemExit("airflow db migrate failed")
 
 
+def _date_kwarg() -> str:
+    """``dag.test()`` takes ``logical_date`` on Airflow 3 and ``execution_date`` on 2.11."""
+    from trackier_provider.version_compat import AIRFLOW_V_3_0_PLUS
+
+    return "logical_date" if AIRFLOW_V_3_0_PLUS else "execution_date"
+
+
 def _load_dags(dags: Path) -> dict[str, Any]:
     from trackier_provider.version_compat import AIRFLOW_V_3_0_PLUS
 
@@ -127,6 +134,7 @@ def run_demo(dags: Path, home: Path, output: Path, port: int, only: list[str] | 
         _migrate(home)
         print(f"Trackier emulator at {emu.base_url}; DAGs from {dags}; output in {output}\n", flush=True)
         all_dags = _load_dags(dags)
+        date_kwarg = _date_kwarg()
         order = [d for d in DAG_ORDER if d in all_dags] + sorted(set(all_dags) - set(DAG_ORDER))
         if only:
             order = [d for d in order if d in only]
@@ -135,7 +143,7 @@ def run_demo(dags: Path, home: Path, output: Path, port: int, only: list[str] | 
         for dag_id in order:
             print(f"Running {dag_id} with dag.test() ...", flush=True)
             started = time.monotonic()
-            dag_run = all_dags[dag_id].test(logical_date=logical_date)
+            dag_run = all_dags[dag_id].test(**{date_kwarg: logical_date})
             seconds = time.monotonic() - started
             state = str(getattr(dag_run, "state", "unknown"))
             tis = dag_run.get_task_instances() if dag_run is not None else []

@@ -66,7 +66,7 @@ def test_publishers_dag_keeps_passwords_and_keys_secret(conn, tmp_path: Path, ca
     with gzip.open(tmp_path / "pubs.csv.gz", "rt") as handle:
         assert len(handle.read().splitlines()) == 2
     fields = rendered(run, "create_publisher")
-    assert fields["email"] == "dag@acme.example"
+    assert fields["publisher_email"] == "dag@acme.example"
     assert fields["password"] != CANARY_PASSWORD
     login = xcom(run, "login")
     assert login["user"]["email"] == "admin@example.com" and login["api_key_variable"] == "trackier_api_key"

@@ -100,7 +100,8 @@ def test_rendered_password_is_masked(trackier_conn, context) -> None:
     canary = "Rendered#Canary9"
     op = _create(password="{{ params.pw }}", email="{{ params.email }}")
     op.render_template_fields({**context, "params": {"pw": canary, "email": "r@acme.example"}})
-    assert op.email == "r@acme.example"
+    assert op.publisher_email == "r@acme.example"
+    assert op.email is None  # BaseOperator's alert address is left alone
     assert op.password == canary
     assert canary not in str(_redact(op.password))
     assert canary not in str(_redact({"message": f"logging {canary}"}))

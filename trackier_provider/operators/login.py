@@ -43,7 +43,7 @@ class TrackierLoginOperator(TrackierBaseOperator):
     :param api_key_variable: Airflow Variable to store the key in; None to only check the login.
     """
 
-    template_fields: Sequence[str] = ("email", "password", "network_url", "api_key_variable")
+    template_fields: Sequence[str] = ("login_email", "password", "network_url", "api_key_variable")
     secret_fields = ("password",)
 
     def __init__(
@@ -56,7 +56,8 @@ class TrackierLoginOperator(TrackierBaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.email = email
+        # Not ``self.login_email``: that is BaseOperator's failure-alert address.
+        self.login_email = email
         self.password = password
         self.network_url = network_url
         self.api_key_variable = api_key_variable
@@ -67,10 +68,10 @@ class TrackierLoginOperator(TrackierBaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         self.mask_secrets()
-        body = {"email": self.email, "password": self.password, "networkUrl": self.network_url}
-        require({"email": self.email, "password": self.password, "network_url": self.network_url},
+        body = {"email": self.login_email, "password": self.password, "networkUrl": self.network_url}
+        require({"email": self.login_email, "password": self.password, "network_url": self.network_url},
                 ("email", "password", "network_url"), "a login")
-        check_email(self.email)
+        check_email(self.login_email)
         answer = self.hook.post("/v2/login", body, idempotent=True)
         data = answer.get("data") if isinstance(answer, Mapping) else None
         if not isinstance(data, Mapping):
@@ -81,6 +82,6 @@ class TrackierLoginOperator(TrackierBaseOperator):
         mask_secret(key)
         if self.api_key_variable:
             Variable.set(self.api_key_variable, key)
-            self.log.info("Stored the API key of %s in Variable %s", self.email, self.api_key_variable)
+            self.log.info("Stored the API key of %s in Variable %s", self.login_email, self.api_key_variable)
         user = without_secrets(data.get("user") or {})
         return {"user": user, "type": data.get("type"), "api_key_variable": self.api_key_variable or None}

@@ -45,7 +45,7 @@ class TrackierCreatePublisherOperator(TrackierCreateOperator):
         the optional UserCreate fields (``custom_fields`` -> ``customFields``, ``send_email`` -> ``sendEmailOrNot``).
     """
 
-    template_fields: Sequence[str] = ("name", "email", "password", "company", "phone", "status", "tags")
+    template_fields: Sequence[str] = ("name", "publisher_email", "password", "company", "phone", "status", "tags")
     secret_fields = ("password",)
     create_path = PUBLISHERS.path
     result_key = "publisher"
@@ -73,7 +73,8 @@ class TrackierCreatePublisherOperator(TrackierCreateOperator):
     ) -> None:
         super().__init__(**kwargs)
         self.name = name
-        self.email = email
+        # Not ``self.email``: that is BaseOperator's failure-alert address, and alerts must not go to publishers.
+        self.publisher_email = email
         self.password = password
         self.username = username
         self.company = company
@@ -99,9 +100,9 @@ class TrackierCreatePublisherOperator(TrackierCreateOperator):
             "tags": self.tags,
             "sendEmailOrNot": self.send_email,
         }
-        body = {"name": self.name, "email": self.email, "password": self.password}
+        body = {"name": self.name, "email": self.publisher_email, "password": self.password}
         require(body, ("name", "email", "password"), "a publisher")
-        check_email(self.email)
+        check_email(self.publisher_email)
         check_password(self.password)
         check_choice("status", body.get("status"), USER_STATUSES)
         return {**body, **{k: v for k, v in optional.items() if v is not None}}
