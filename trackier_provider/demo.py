@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -24,11 +26,24 @@ DAG_ORDER = ["campaign_setup", "publisher_onboarding", "bulk_conversions", "repo
 DEMO_API_KEY = "demo-api-key"  # the emulator's key: not a secret, the emulator runs on loopback only
 
 
-def _prepare_environment(home: Path, dags: Path, output: Path, base_url: str, verbose: bool = True) -> None:
-    """Point Airflow at a local home, the example DAGs and the emulator, before Airflow is imported."""
+def _prepare_environment(
+    home: Path, dags: Path, output: Path, base_url: str, verbose: bool = True, database_url: str | None = None
+) -> None:
+    """Point Airflow at a local home, its own database, the example DAGs and the emulator, before Airflow is imported.
+
+    The database is set, not defaulted: a ``AIRFLOW__DATABASE__SQL_ALCHEMY_CONN`` left in the shell must not
+    point the demo at a real deployment's metadata database.
+    """
     if not verbose:
         os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
     os.environ["AIRFLOW_HOME"] = str(home)
+    # `airflow standalone` starts its components (and 2.x executors start tasks) as `airflow ...` from PATH:
+    # make that this interpreter's Airflow even when the virtual environment is not activated (`make airflow`).
+    bin_dir = str(Path(sys.executable).parent)
+    if os.environ.get("PATH", "").split(os.pathsep)[0] != bin_dir:
+        os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+    os.environ.setdefault("AIRFLOW__CORE__FERNET_KEY", _fernet_key(home))
+    os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = database_url or f"sqlite:///{home / 'airflow.db'}"
     os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags)
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
     os.environ.setdefault("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "False")
@@ -39,6 +54,29 @@ def _prepare_environment(home: Path, dags: Path, output: Path, base_url: str, ve
     # Short waits: the emulator's report windows settle in seconds, not hours.
     os.environ.setdefault("TRACKIER_EXAMPLES_POKE_SECONDS", "2")
     os.environ.setdefault("TRACKIER_EXAMPLES_SETTLE_SECONDS", "4")
+
+
+def _fernet_key(home: Path) -> str:
+    """The demo home's Fernet key, made once, so Airflow encrypts what it stores (trigger arguments included)."""
+    from cryptography.fernet import Fernet
+
+    path = home / "fernet.key"
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(Fernet.generate_key())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _quiet_warnings() -> None:
+    """Hide deprecation notices raised inside Airflow and its dependencies (pathspec, starlette): not the demo's news.
+
+    Runs after ``airflow.configuration`` is imported, because that module puts its own "default" filters first.
+    """
+    import airflow.configuration  # noqa: F401
+
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", message=r".*deprecated", module=r"(airflow|fastapi|starlette)(\.|$)")
 
 
 @contextmanager
@@ -57,6 +95,24 @@ def _migrate(home: Path) -> None:
     if result.returncode:
         sys.stderr.write(result.stdout[-3000:] + result.stderr[-3000:])
         raise SystemExit("airflow db migrate failed")
+
+
+def _store_connection() -> None:
+    """Move ``trackier_default`` from the environment into the metadata database, so the UI lists it.
+
+    Connections from ``AIRFLOW_CONN_*`` variables work but never show under Admin > Connections.
+    """
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    conn_json = os.environ.pop("AIRFLOW_CONN_TRACKIER_DEFAULT")
+    env = os.environ.copy()
+    subprocess.run([airflow, "connections", "delete", "trackier_default"], capture_output=True, env=env)
+    result = subprocess.run(
+        [airflow, "connections", "add", "trackier_default", "--conn-json", conn_json],
+        capture_output=True, text=True, env=env,
+    )
+    if result.returncode:
+        sys.stderr.write(result.stdout[-3000:] + result.stderr[-3000:])
+        raise SystemExit("could not store the trackier_default connection")
 
 
 def _date_kwarg() -> str:
@@ -83,18 +139,14 @@ def _load_dags(dags: Path) -> dict[str, Any]:
 
 def _return_values(dag_run: Any) -> dict[str, list[Any]]:
     """Each task's pushed return values (several for mapped tasks), read from the metadata database."""
-    from airflow.models.xcom import XCom
+    from airflow.models import xcom
     from airflow.utils.session import create_session
+
+    # Airflow 3: XComModel is the table behind the SDK's XCom; 2.11 has only XCom.
+    model: Any = getattr(xcom, "XComModel", None) or xcom.XCom
 
     values: dict[str, list[Any]] = {}
     with create_session() as session:
-        model: Any = XCom
-        try:
-            from airflow.models.xcom import XComModel
-
-            model = XComModel
-        except ImportError:
-            pass
         rows = (
             session.query(model)
             .filter(model.dag_id == dag_run.dag_id, model.run_id == dag_run.run_id, model.key == "return_value")
@@ -126,10 +178,20 @@ def _summarise(values: Mapping[str, list[Any]]) -> dict[str, int]:
     return totals
 
 
-def run_demo(dags: Path, home: Path, output: Path, port: int, only: list[str] | None, verbose: bool) -> int:
+def run_demo(
+    dags: Path,
+    home: Path,
+    output: Path,
+    port: int,
+    only: list[str] | None,
+    verbose: bool,
+    database_url: str | None = None,
+) -> int:
     """Run the example DAGs once each against the emulator; return the number that failed."""
     with _emulator(port) as emu:
-        _prepare_environment(home, dags, output, emu.base_url, verbose)
+        _prepare_environment(home, dags, output, emu.base_url, verbose, database_url)
+        if not verbose:
+            _quiet_warnings()
         output.mkdir(parents=True, exist_ok=True)
         _migrate(home)
         print(f"Trackier emulator at {emu.base_url}; DAGs from {dags}; output in {output}\n", flush=True)
@@ -137,6 +199,9 @@ def run_demo(dags: Path, home: Path, output: Path, port: int, only: list[str] | 
         date_kwarg = _date_kwarg()
         order = [d for d in DAG_ORDER if d in all_dags] + sorted(set(all_dags) - set(DAG_ORDER))
         if only:
+            unknown = sorted(set(only) - set(all_dags))
+            if unknown:
+                raise SystemExit(f"--dag {', '.join(unknown)}: no such DAG in {dags}; choose from {', '.join(order)}")
             order = [d for d in order if d in only]
         logical_date = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) - timedelta(days=1)
         lines, failed = [], 0
@@ -166,18 +231,39 @@ def run_demo(dags: Path, home: Path, output: Path, port: int, only: list[str] | 
         return failed
 
 
-def run_standalone(dags: Path, home: Path, output: Path, port: int) -> int:
+def run_standalone(dags: Path, home: Path, output: Path, port: int, database_url: str | None = None) -> int:
     """Airflow standalone with the example DAGs and ``trackier_default`` pointed at the emulator."""
     with _emulator(port) as emu:
-        _prepare_environment(home, dags, output, emu.base_url)
+        _prepare_environment(home, dags, output, emu.base_url, database_url=database_url)
         output.mkdir(parents=True, exist_ok=True)
+        _migrate(home)
+        _store_connection()
         print(f"Trackier emulator at {emu.base_url}. Starting `airflow standalone` (Ctrl-C to stop) ...")
         print(f"The admin password is printed by Airflow and saved under {home}.")
         airflow = Path(sys.executable).with_name("airflow")
+        # Ctrl-C and SIGTERM both raise KeyboardInterrupt here, even when started with SIGINT ignored (a background
+        # job); a caught signal is reset to its default in the child, so Airflow's own Ctrl-C handling works too.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        # Its own session: the terminal's Ctrl-C reaches only this process, which forwards exactly one SIGINT,
+        # so Airflow's shutdown of its components is not itself interrupted.
+        standalone = subprocess.Popen([str(airflow), "standalone"], env=os.environ.copy(), start_new_session=True)
         try:
-            return subprocess.call([str(airflow), "standalone"], env=os.environ.copy())
+            return standalone.wait()
         except KeyboardInterrupt:
-            return 0
+            return _stop_standalone(standalone)
+
+
+def _stop_standalone(standalone: subprocess.Popen[bytes]) -> int:
+    """Ask ``airflow standalone`` to stop its components (it does so on SIGINT); kill them if it takes too long."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    standalone.send_signal(signal.SIGINT)
+    try:
+        return standalone.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(standalone.pid, signal.SIGKILL)
+        return standalone.wait()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -189,14 +275,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0, help="emulator port (0: any free port)")
     parser.add_argument("--dag", action="append", help="run only this DAG (repeatable)")
     parser.add_argument("--standalone", action="store_true", help="start Airflow standalone instead")
+    parser.add_argument(
+        "--database-url", help="Airflow metadata database (SQLAlchemy URL); default: SQLite in --airflow-home"
+    )
     parser.add_argument("--verbose", action="store_true", help="show Airflow's task logs (INFO)")
     args = parser.parse_args(argv)
     dags, home, output = (p.resolve() for p in (args.dags_folder, args.airflow_home, args.output))
     if not dags.is_dir():
         raise SystemExit(f"--dags-folder {dags} does not exist: run from the repository root")
     if args.standalone:
-        raise SystemExit(run_standalone(dags, home, output, args.port or 8099))
-    raise SystemExit(1 if run_demo(dags, home, output, args.port, args.dag, args.verbose) else 0)
+        raise SystemExit(run_standalone(dags, home, output, args.port or 8099, args.database_url))
+    raise SystemExit(1 if run_demo(dags, home, output, args.port, args.dag, args.verbose, args.database_url) else 0)
 
 
 if __name__ == "__main__":
