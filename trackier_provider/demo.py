@@ -42,7 +42,8 @@ def _prepare_environment(
     bin_dir = str(Path(sys.executable).parent)
     if os.environ.get("PATH", "").split(os.pathsep)[0] != bin_dir:
         os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
-    os.environ.setdefault("AIRFLOW__CORE__FERNET_KEY", _fernet_key(home))
+    if "AIRFLOW__CORE__FERNET_KEY" not in os.environ:
+        os.environ["AIRFLOW__CORE__FERNET_KEY"] = _fernet_key(home)
     os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = database_url or f"sqlite:///{home / 'airflow.db'}"
     os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags)
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
@@ -63,8 +64,9 @@ def _fernet_key(home: Path) -> str:
     path = home / "fernet.key"
     if not path.exists():
         home.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(Fernet.generate_key())
-        path.chmod(0o600)
+        # Created owner-only from the start, not chmod-ed after the key is already in it.
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
+            handle.write(Fernet.generate_key())
     return path.read_text().strip()
 
 
@@ -88,13 +90,22 @@ def _emulator(port: int) -> Iterator[Any]:
         yield emu
 
 
-def _migrate(home: Path) -> None:
-    airflow = Path(sys.executable).with_name("airflow")
-    print(f"Preparing Airflow's metadata database in {home} ...", flush=True)
-    result = subprocess.run([str(airflow), "db", "migrate"], capture_output=True, text=True, env=os.environ.copy())
-    if result.returncode:
+def _airflow_command() -> str:
+    """The ``airflow`` executable installed beside this interpreter (the venv need not be activated)."""
+    return str(Path(sys.executable).with_name("airflow"))
+
+
+def _run_airflow(*args: str, check: bool = True) -> None:
+    """Run an ``airflow`` CLI command quietly; on failure show the end of its output and stop the demo."""
+    result = subprocess.run([_airflow_command(), *args], capture_output=True, text=True, env=os.environ.copy())
+    if check and result.returncode:
         sys.stderr.write(result.stdout[-3000:] + result.stderr[-3000:])
-        raise SystemExit("airflow db migrate failed")
+        raise SystemExit(f"airflow {args[0]} {args[1]} failed")
+
+
+def _migrate(home: Path) -> None:
+    print(f"Preparing Airflow's metadata database in {home} ...", flush=True)
+    _run_airflow("db", "migrate")
 
 
 def _store_connection() -> None:
@@ -102,17 +113,9 @@ def _store_connection() -> None:
 
     Connections from ``AIRFLOW_CONN_*`` variables work but never show under Admin > Connections.
     """
-    airflow = str(Path(sys.executable).with_name("airflow"))
     conn_json = os.environ.pop("AIRFLOW_CONN_TRACKIER_DEFAULT")
-    env = os.environ.copy()
-    subprocess.run([airflow, "connections", "delete", "trackier_default"], capture_output=True, env=env)
-    result = subprocess.run(
-        [airflow, "connections", "add", "trackier_default", "--conn-json", conn_json],
-        capture_output=True, text=True, env=env,
-    )
-    if result.returncode:
-        sys.stderr.write(result.stdout[-3000:] + result.stderr[-3000:])
-        raise SystemExit("could not store the trackier_default connection")
+    _run_airflow("connections", "delete", "trackier_default", check=False)  # absent on the first run
+    _run_airflow("connections", "add", "trackier_default", "--conn-json", conn_json)
 
 
 def _date_kwarg() -> str:
@@ -240,14 +243,13 @@ def run_standalone(dags: Path, home: Path, output: Path, port: int, database_url
         _store_connection()
         print(f"Trackier emulator at {emu.base_url}. Starting `airflow standalone` (Ctrl-C to stop) ...")
         print(f"The admin password is printed by Airflow and saved under {home}.")
-        airflow = Path(sys.executable).with_name("airflow")
         # Ctrl-C and SIGTERM both raise KeyboardInterrupt here, even when started with SIGINT ignored (a background
         # job); a caught signal is reset to its default in the child, so Airflow's own Ctrl-C handling works too.
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.default_int_handler)
         # Its own session: the terminal's Ctrl-C reaches only this process, which forwards exactly one SIGINT,
         # so Airflow's shutdown of its components is not itself interrupted.
-        standalone = subprocess.Popen([str(airflow), "standalone"], env=os.environ.copy(), start_new_session=True)
+        standalone = subprocess.Popen([_airflow_command(), "standalone"], env=os.environ.copy(), start_new_session=True)
         try:
             return standalone.wait()
         except KeyboardInterrupt:
