@@ -4,9 +4,17 @@ Targets are local paths, fsspec URLs (``s3://``, ``gs://``, ``memory://``, ``fil
 fsspec's default credentials, or an ``ObjectStoragePath`` (which brings its Airflow connection).
 
 - Streaming: records are written one at a time as they arrive, so memory stays constant however many rows.
-- Atomic: rows go to a hidden temporary name in the same directory or bucket and are moved to the final
-  name only after the last row; on failure the temporary file is removed, so a failed or retried task never
-  leaves a partial file under the final name.
+- Checked first: the format comes from ``output_format`` or the file's extension, and an extension this module
+  does not write (``.parquet``, ``.xlsx``, ``.json``, ``.zst``, ...) or a path ending in ``/`` is refused by
+  ``output_spec`` without any I/O (so in an operator's ``__init__`` for a static path). An existing directory
+  (or a file where the parent directory should be) is refused by ``write_records`` before it takes the first
+  record, so before a lazy fetch has sent any request.
+- Atomic: rows go to a hidden temporary file ``.<name>.trackier-tmp-<32 hex digits>`` in the same directory
+  or bucket and are moved to the final name only after the last row; on failure the temporary file is
+  removed, so a failed or retried task never leaves a partial file under the final name. A try killed
+  outright (SIGKILL, a lost worker) cannot clean up: the next write of the same target removes the
+  temporary files of that target, and only those, before it starts. One writer per target at a time is
+  assumed (as Airflow runs one try of a task at a time): a second concurrent writer would lose its file.
 - CSV header: the keys of the first record, in order, plus a last column ``_extra``. A key that first
   appears in a later record is not silently dropped: it goes, JSON-encoded with the record's other new keys,
   into ``_extra`` (empty when there are none). Nested values (lists, objects) are JSON-encoded in their cell.
@@ -21,10 +29,12 @@ import json
 import logging
 import os
 import posixpath
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import IO, Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from trackier_provider.exceptions import TrackierConfigError
 
@@ -34,6 +44,16 @@ Format = Literal["jsonl", "csv"]
 FORMATS: tuple[str, ...] = ("jsonl", "csv")
 COMPRESSIONS: tuple[str | None, ...] = ("gzip", "infer", None)
 EXTRA_COLUMN = "_extra"
+#: File extensions (before an optional ``.gz``) and the format each one means.
+FORMAT_EXTENSIONS: dict[str, str] = {"jsonl": "jsonl", "ndjson": "jsonl", "csv": "csv"}
+#: Compression extensions that are recognised only to be refused: gzip is the one compression written.
+OTHER_COMPRESSIONS = frozenset({"bz2", "xz", "lzma", "zst", "zstd", "lz4", "br", "snappy", "zip", "7z", "tgz", "z"})
+SUPPORTED = "JSON Lines (.jsonl, .ndjson) and CSV (.csv), each optionally gzip-compressed (.gz)"
+_EXTENSION = re.compile(r"[a-z][a-z0-9]{0,9}")
+#: What follows ``.<name>`` in a temporary file's name: a fixed mark and exactly 32 hex digits, so the temporary
+#: files of one target can never match those of another target (or a user's file).
+_TEMPORARY_MARK = ".trackier-tmp-"
+_TEMPORARY_SUFFIX = "[0-9a-f]{32}"
 
 
 @dataclass(frozen=True)
@@ -46,8 +66,8 @@ class OutputSpec:
 
     @property
     def uri(self) -> str:
-        """The target as a string for XCom and logs."""
-        return output_uri(self.target)
+        """The target as a string for XCom and logs (a password in the URL replaced by ``***``)."""
+        return display_uri(self.target)
 
 
 def is_templated(value: Any) -> bool:
@@ -72,23 +92,64 @@ def asset_uri(target: Any) -> str:
     return uri if "://" in uri else f"file://{uri}"
 
 
+def display_uri(target: Any) -> str:
+    """``output_uri`` with a password in the URL (``ftp://user:pass@host/...``) replaced by ``***``."""
+    uri = output_uri(target)
+    parts = urlsplit(uri) if "://" in uri else None
+    if parts is None or parts.password is None:
+        return uri
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
 def _name(target: Any) -> str:
     uri = output_uri(target)
     return uri.rstrip("/").rsplit("/", 1)[-1].lower()
 
 
-def output_spec(target: Any, output_format: str | None = None, compression: str | None = "infer") -> OutputSpec:
-    """Validate the output settings: format from the argument or the extension, gzip from the argument or ``.gz``."""
+def _extension(name: str) -> str | None:
+    """The file extension of ``name`` without the dot, or None (no dot, a dot file, a date like ``.2026-11``)."""
+    extension = posixpath.splitext(name)[1][1:]
+    return extension if _EXTENSION.fullmatch(extension) else None
+
+
+def output_spec(
+    target: Any, output_format: str | None = None, compression: str | None = "infer", *, field: str = "output_path"
+) -> OutputSpec:
+    """Validate the output settings without touching storage; ``field`` is the argument errors name.
+
+    The format comes from ``output_format`` or else the extension (``.jsonl``/``.ndjson``: JSON Lines, ``.csv``:
+    CSV, none: JSON Lines), gzip from ``compression`` or else ``.gz``. Anything else is refused, so a file name
+    never promises a format the file is not in.
+    """
     if target is None or (isinstance(target, str) and not target.strip()):
-        raise TrackierConfigError("output_path", "is empty", "Pass a path or URL, or leave it unset to use XCom.")
-    name = _name(target)
+        raise TrackierConfigError(field, "is empty", "Pass a path or URL, or leave it unset to use XCom.")
     if compression not in COMPRESSIONS:
         raise TrackierConfigError("compression", f"{compression!r} is not supported", "Use 'gzip', 'infer' or None.")
+    if output_format is not None and output_format not in FORMATS:
+        raise TrackierConfigError("output_format", f"{output_format!r} is not supported", "Use 'jsonl' or 'csv'.")
+    if isinstance(target, str) and target.rstrip().endswith("/"):
+        raise TrackierConfigError(
+            field, f"{display_uri(target)!r} ends with '/', so it names a directory, not a file",
+            "Add the file name, e.g. .../data.jsonl.gz.",
+        )
+    name = _name(target)
     use_gzip = compression == "gzip" or (compression == "infer" and name.endswith(".gz"))
     stem = name[: -len(".gz")] if name.endswith(".gz") else name
-    fmt = output_format or ("csv" if stem.endswith(".csv") else "jsonl")
-    if fmt not in FORMATS:
-        raise TrackierConfigError("output_format", f"{fmt!r} is not supported", "Use 'jsonl' or 'csv'.")
+    extension = _extension(stem)
+    if compression == "infer" and extension in OTHER_COMPRESSIONS:
+        raise TrackierConfigError(
+            "compression", f"the extension .{extension} of {name!r} asks for a compression that is not supported",
+            f"Supported: {SUPPORTED}. Use .gz, or pass compression=None to write uncompressed under this name.",
+        )
+    fmt = output_format or (FORMAT_EXTENSIONS.get(extension) if extension else "jsonl")
+    if fmt is None:
+        writing = field == "output_path"  # read_records has no output_format to suggest
+        override = " or pass output_format='jsonl' or 'csv' to write that format under this name" if writing else ""
+        raise TrackierConfigError(
+            field, f"the extension .{extension} of {name!r} names a format that is not supported",
+            f"Supported: {SUPPORTED}. Rename the file{override}.",
+        )
     return OutputSpec(target, fmt, use_gzip)  # type: ignore[arg-type]
 
 
@@ -158,14 +219,30 @@ def _write_stream(raw: IO[bytes], spec: OutputSpec, records: Iterable[Any]) -> i
 
 
 def write_records(records: Iterable[Any], spec: OutputSpec) -> int:
-    """Stream ``records`` to ``spec.target`` atomically; return the number of rows written."""
+    """Stream ``records`` to ``spec.target`` atomically; return the number of rows written.
+
+    The target is checked (not a directory, its parent not a file) and the temporary files an earlier killed
+    try left for it are removed before the first record is taken, so a lazy ``records`` (the operators'
+    paginated fetch) sends no request for a target that cannot be written.
+    """
     fs, path = _filesystem(spec.target)
     directory, name = posixpath.split(path)
-    temporary = posixpath.join(directory, f".{name}.{uuid.uuid4().hex}.tmp")
-    if directory:
-        fs.makedirs(directory, exist_ok=True)
+    if fs.isdir(path):
+        raise TrackierConfigError(
+            "output_path", f"{spec.uri} is an existing directory", "Name a file inside it, e.g. .../data.jsonl.gz."
+        )
+    temporary = posixpath.join(directory, f".{name}{_TEMPORARY_MARK}{uuid.uuid4().hex}")
     try:
-        with fs.open(temporary, "wb") as raw:
+        if directory:
+            fs.makedirs(directory, exist_ok=True)
+            _remove_stale_temporaries(fs, directory, name)
+        raw = fs.open(temporary, "wb")
+    except (FileExistsError, NotADirectoryError):  # local makedirs, or fsspec's open below a file
+        raise TrackierConfigError(
+            "output_path", f"a parent of {spec.uri} is a file, not a directory", "Pick another path."
+        ) from None
+    try:
+        with raw:
             rows = _write_stream(raw, spec, records)
         fs.mv(temporary, path)
     except BaseException:
@@ -173,6 +250,19 @@ def write_records(records: Iterable[Any], spec: OutputSpec) -> int:
         raise
     log.info("Wrote %s rows (%s%s) to %s", rows, spec.format, ", gzip" if spec.gzip else "", spec.uri)
     return rows
+
+
+def _remove_stale_temporaries(fs: Any, directory: str, name: str) -> None:
+    """Remove the temporary files of this target (``.<name>.trackier-tmp-<hex>``) left by a killed earlier try."""
+    pattern = re.compile(re.escape(f".{name}{_TEMPORARY_MARK}") + _TEMPORARY_SUFFIX)
+    try:
+        entries = fs.ls(directory, detail=False)
+    except FileNotFoundError:
+        return
+    for entry in entries:
+        if pattern.fullmatch(posixpath.basename(str(entry).rstrip("/"))):
+            log.info("Removing %s, left by an earlier try that was stopped while writing", entry)
+            _remove_quietly(fs, str(entry))
 
 
 def _remove_quietly(fs: Any, path: str) -> None:
@@ -183,12 +273,13 @@ def _remove_quietly(fs: Any, path: str) -> None:
         log.warning("Could not remove the temporary file %s", path, exc_info=True)
 
 
-def read_records(target: Any) -> Iterable[dict[str, Any]]:
+def read_records(target: Any, *, field: str = "conversions_path") -> Iterable[dict[str, Any]]:
     """Read back a JSON Lines or CSV file written by ``write_records`` (or any such file), streaming.
 
-    Used by the conversion upload to take its rows from a file; gzip is detected from ``.gz``.
+    Used by the conversion upload to take its rows from a file (``field`` is the argument errors name);
+    the format comes from the extension as in ``output_spec``, gzip from ``.gz``.
     """
-    spec = output_spec(target)
+    spec = output_spec(target, field=field)
     fs, path = _filesystem(target)
     with fs.open(path, "rb") as raw:
         stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if spec.gzip else raw  # type: ignore[assignment]
@@ -209,8 +300,10 @@ def read_records(target: Any) -> Iterable[dict[str, Any]]:
 __all__ = [
     "EXTRA_COLUMN",
     "FORMATS",
+    "FORMAT_EXTENSIONS",
     "OutputSpec",
     "asset_uri",
+    "display_uri",
     "is_templated",
     "output_spec",
     "output_uri",
