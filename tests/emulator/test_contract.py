@@ -51,6 +51,11 @@ def _load(path: Path) -> Any:
         return yaml.safe_load(handle)
 
 
+def load_spec() -> Any:
+    """The Admin API spec, parsed once."""
+    return _load(SPEC_FILE)
+
+
 def _pointer(document: Any, pointer: str) -> Any:
     node = document
     for part in pointer.lstrip("/").split("/"):

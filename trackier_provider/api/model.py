@@ -1,0 +1,224 @@
+"""The shape of the catalogue: one frozen ``Operation`` per Admin API operation, and the helpers that write it.
+
+Nothing here imports Airflow, so the emulator reads the same catalogue as the hook.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+#: How a value is spelled and checked: ``id`` is a numeric or hash id (an integer or text), ``date`` is
+#: ``YYYY-MM-DD``, ``object`` is a PHP-style nested parameter such as ``filters[status]=active``.
+ParamType = Literal["integer", "number", "string", "boolean", "date", "id", "array", "object"]
+PagingStyle = Literal["keyset", "page", "cursor"]
+Method = Literal["GET", "POST", "PATCH", "DELETE"]
+Content = Literal["json", "multipart"]
+#: The request parameter that carries each paging style's position.
+CURSOR_PARAMS: Mapping[str, str] = MappingProxyType({"keyset": "lastId", "page": "page", "cursor": "pageToken"})
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
+
+
+def snake(name: str) -> str:
+    """``lastId`` -> ``last_id``: the Python keyword for a parameter Trackier spells in camel case."""
+    return _CAMEL.sub(r"_\1", name).lower()
+
+
+@dataclass(frozen=True)
+class Param:
+    """One query, path or header parameter.
+
+    ``name`` is how Trackier spells it, ``arg`` the Python keyword the typed API takes for it. ``choices``
+    are the allowed values (of each item, for arrays); ``keys`` the documented sub-parameters of an
+    ``object`` (none: any key). ``documented`` is False for a parameter Trackier's spec leaves out but the
+    API takes (and this provider sends).
+    """
+
+    name: str
+    type: ParamType
+    required: bool = False
+    choices: tuple[Any, ...] = ()
+    keys: tuple[Param, ...] = ()
+    arg: str = ""
+    documented: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.arg:
+            object.__setattr__(self, "arg", snake(self.name))
+
+    def key(self, name: str) -> Param | None:
+        """The documented sub-parameter ``name`` of an object parameter, or None."""
+        return next((k for k in self.keys if k.name == name), None)
+
+
+@dataclass(frozen=True)
+class Pages:
+    """How a list operation pages: the style, where its records sit (dotted) and its page-size bounds.
+
+    ``total`` is where every answer announces the list's total (dotted), for operations that always do.
+    """
+
+    style: PagingStyle
+    records: str
+    default_limit: int | None = None
+    min_limit: int | None = None
+    max_limit: int | None = None
+    total: str | None = None
+
+    @property
+    def cursor_param(self) -> str:
+        """The request parameter carrying the position (``lastId``, ``page`` or ``pageToken``)."""
+        return CURSOR_PARAMS[self.style]
+
+
+@dataclass(frozen=True)
+class NaturalKey:
+    """What identifies an object a create would make: body ``fields`` compared (trimmed, case-insensitive)
+    with the records of the list operation ``lookup``. ``narrow`` maps a query parameter of the lookup to the
+    body field whose value narrows it server-side (an object parameter gets ``{field: value}``)."""
+
+    fields: tuple[str, ...]
+    lookup: str
+    narrow: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class BodyModel:
+    """A request body: its required top-level fields and the allowed values of the enumerated ones."""
+
+    name: str
+    required: tuple[str, ...] = ()
+    choices: Mapping[str, tuple[Any, ...]] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One Admin API operation.
+
+    ``path`` is Trackier's template (``/v2/campaigns/{id}/caps/{capId}``); ``path_params`` name its
+    placeholders in order, each with the Python keyword the typed API takes (``campaign_id``, ``cap_id``).
+    ``records`` is where a list's records sit in the answer (dotted), ``result`` where a single object sits.
+    ``side_effect`` says whether the call changes anything in Trackier; ``idempotent`` whether repeating it
+    after a lost answer is harmless (reads, deletes and edits that set the same state again).
+    """
+
+    name: str
+    method: Method
+    path: str
+    path_params: tuple[Param, ...] = ()
+    query: tuple[Param, ...] = ()
+    headers: tuple[Param, ...] = ()
+    body: str | None = None
+    content: Content = "json"
+    pages: Pages | None = None
+    records: str | None = None
+    result: str | None = None
+    side_effect: bool = True
+    idempotent: bool = False
+    natural_key: NaturalKey | None = None
+
+    @property
+    def resource(self) -> str:
+        """``campaigns.caps`` for ``campaigns.caps.update``."""
+        return self.name.rpartition(".")[0]
+
+    @property
+    def action(self) -> str:
+        """``update`` for ``campaigns.caps.update``."""
+        return self.name.rpartition(".")[2]
+
+    @property
+    def paging(self) -> str:
+        """``keyset``, ``page``, ``cursor`` or ``none``."""
+        return self.pages.style if self.pages is not None else "none"
+
+    @property
+    def records_at(self) -> str | None:
+        """Where the records of a list operation sit (paged or not); None for other operations."""
+        return self.pages.records if self.pages is not None else self.records
+
+    @property
+    def arg_template(self) -> str:
+        """The path template spelled with the Python keywords (``/v2/campaigns/{campaign_id}/caps``)."""
+        args = {p.name: p.arg for p in self.path_params}
+        return _PLACEHOLDER.sub(lambda m: "{" + args[m.group(1)] + "}", self.path)
+
+    def param(self, name: str) -> Param | None:
+        """The query parameter Trackier spells ``name`` (``kpi`` also for ``kpi[]``), or None."""
+        bare = name[:-2] if name.endswith("[]") else name
+        return next((p for p in self.query if p.name == bare), None)
+
+
+# ----------------------------------------------------------------------------- builders for catalogue.py
+def q(name: str, type_: ParamType, *, required: bool = False, choices: tuple[Any, ...] = (),
+      keys: tuple[Param, ...] = (), arg: str = "", documented: bool = True) -> Param:
+    """A query parameter (or a key of an object parameter)."""
+    return Param(name, type_, required, choices, keys, arg, documented)
+
+
+def keyset(records: str, **bounds: Any) -> Pages:
+    """``lastId`` paging."""
+    return Pages("keyset", records, **bounds)
+
+
+def page(records: str, **bounds: Any) -> Pages:
+    """``page`` + ``limit`` paging."""
+    return Pages("page", records, **bounds)
+
+
+def cursor(records: str, **bounds: Any) -> Pages:
+    """``pageToken`` paging."""
+    return Pages("cursor", records, **bounds)
+
+
+def natural(lookup: str, *fields: str, narrow: Mapping[str, str] | None = None) -> NaturalKey:
+    """A create's natural key (see ``NaturalKey``)."""
+    return NaturalKey(tuple(fields), lookup, MappingProxyType(dict(narrow or {})))
+
+
+def model(name: str, *required: str, **choices: tuple[Any, ...]) -> BodyModel:
+    """A body model."""
+    return BodyModel(name, tuple(required), MappingProxyType(choices))
+
+
+def op(name: str, method: Method, path: str, *, ids: tuple[str, ...] = (), query: tuple[Param, ...] = (),
+       headers: tuple[Param, ...] = (), body: str | None = None, content: Content = "json",
+       pages: Pages | None = None, records: str | None = None, result: str | None = None,
+       side_effect: bool | None = None, idempotent: bool | None = None, key: NaturalKey | None = None,
+       ) -> Operation:
+    """An operation; ``ids`` are the Python keywords of the path's placeholders, in order.
+
+    By default a GET has no side effect, and GETs, DELETEs, edits (``update``) and calls without a side
+    effect are idempotent.
+    """
+    placeholders = _PLACEHOLDER.findall(path)
+    effect = method != "GET" if side_effect is None else side_effect
+    if idempotent is None:
+        idempotent = method in ("GET", "DELETE") or name.endswith(".update") or not effect
+    return Operation(
+        name, method, path, tuple(Param(p, "id", True, arg=a) for p, a in zip(placeholders, ids, strict=True)), query,
+        headers, body, content, pages, records, result, effect, idempotent, key,
+    )
+
+
+def index(*operations: Operation) -> Mapping[str, Operation]:
+    """The read-only mapping name -> operation (a repeated name or method/path pair is a mistake)."""
+    table: dict[str, Operation] = {}
+    pairs: set[tuple[str, str]] = set()
+    for operation in operations:
+        pair = (operation.method, operation.path)
+        if operation.name in table or pair in pairs:
+            raise ValueError(f"{operation.name} ({pair}) is in the catalogue twice")
+        table[operation.name] = operation
+        pairs.add(pair)
+    return MappingProxyType(table)
+
+
+def words(text: str) -> tuple[str, ...]:
+    """``("a", "b", "c")`` from ``"a b c"``: long lists of allowed values, written compactly."""
+    return tuple(text.split())
