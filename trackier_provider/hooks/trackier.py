@@ -292,6 +292,17 @@ class TrackierHook(BaseHook):
         for page in self.iter_pages(paging, params, page_size=page_size):
             yield from page
 
+    if TYPE_CHECKING:
+        from trackier_provider.api.generated import TrackierApi
+
+    @property
+    def api(self) -> TrackierApi:
+        """Every Admin API operation as a typed call, e.g. ``hook.api.campaigns.caps.list(campaign_id=3)``
+        (see ``trackier_provider.api``)."""
+        from trackier_provider.api.generated import TrackierApi
+
+        return TrackierApi(self)
+
     def test_connection(self) -> tuple[bool, str]:
         """One cheap authenticated GET; ``(False, reason)`` names a bad key or a non-whitelisted IP."""
         try:
