@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO_ROOT
+from trackier_provider import demo
 from trackier_provider.demo import _summarise
+from trackier_provider.hooks import pagination
+from trackier_provider.hooks.trackier import TrackierHook
+from trackier_provider.provider_info import CONN_FIELDS
+from trackier_provider.version_compat import AIRFLOW_V_3_0_PLUS
+
+MAJOR = 3 if AIRFLOW_V_3_0_PLUS else 2
 
 
 def _run_demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -37,9 +46,14 @@ def test_demo_runs_the_chosen_dags_and_prints_a_summary(tmp_path: Path) -> None:
     # Quiet by default: the bad sample rows are reported, Airflow's dependency deprecations are not.
     assert "Row 6 rejected: password: Password criteria not met!" in out
     assert "Deprecat" not in out and "empty cryptography key" not in out
-    assert (tmp_path / "home" / "airflow.db").is_file()
+    home = tmp_path / "home" / f"airflow-{MAJOR}"  # this Airflow's own home under --airflow-home
+    assert (home / "airflow.db").is_file()
     assert not (tmp_path / "someone-elses.db").exists()
-    assert stat.S_IMODE((tmp_path / "home" / "fernet.key").stat().st_mode) == 0o600
+    assert {p.name for p in (tmp_path / "home").iterdir()} == {home.name}
+    assert _mode(tmp_path / "home") == _mode(home) == 0o700
+    assert {name: _mode(home / name) for name in ("fernet.key", "airflow.cfg", "airflow.db")} == dict.fromkeys(
+        ("fernet.key", "airflow.cfg", "airflow.db"), 0o600
+    )
     assert list((tmp_path / "out" / "publisher_onboarding").glob("summary_*.json"))
 
 
@@ -66,3 +80,125 @@ def test_missing_dags_folder_is_refused(tmp_path: Path) -> None:
 def test_summary_totals(values: dict, expected: tuple[int, int, int]) -> None:
     totals = _summarise(values)
     assert (totals["rows pulled"], totals["files written"], totals["publishers created"]) == expected
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_each_airflow_major_version_has_its_own_home(tmp_path: Path) -> None:
+    assert demo.demo_home(tmp_path) == tmp_path / f"airflow-{MAJOR}"
+
+
+def test_protect_home_fixes_a_home_left_readable(tmp_path: Path) -> None:
+    base, home = tmp_path / "base", tmp_path / "base" / f"airflow-{MAJOR}"
+    home.mkdir(parents=True)
+    base.chmod(0o755)
+    home.chmod(0o755)
+    for name in demo.SECRET_FILES:
+        (home / name).write_text("secret")
+        (home / name).chmod(0o644)
+    demo.protect_home(home)
+    assert _mode(base) == _mode(home) == 0o700
+    assert {name: _mode(home / name) for name in demo.SECRET_FILES} == dict.fromkeys(demo.SECRET_FILES, 0o600)
+    # Both admin password files are covered: 3.x's simple auth manager and 2.11's standalone.
+    assert {"simple_auth_manager_passwords.json.generated", "standalone_admin_password.txt"} <= set(demo.SECRET_FILES)
+
+
+def test_airflow_commands_create_owner_only_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What `airflow standalone` creates (its admin password file) comes from the same helper and umask.
+    home = tmp_path / "home"
+    monkeypatch.setenv("AIRFLOW_HOME", str(home))
+    demo._run_airflow("version")
+    assert (home / "logs").is_dir()
+    assert _mode(home / "logs") == 0o700  # created under umask 077, not the shell's
+
+
+def test_host_defaults_to_loopback_and_follows_the_option_and_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(demo.HOST_VARIABLE, raising=False)
+    assert demo._parser().parse_args([]).host == "127.0.0.1"
+    assert demo._parser().parse_args(["--host", "0.0.0.0"]).host == "0.0.0.0"
+    monkeypatch.setenv(demo.HOST_VARIABLE, "192.0.2.10")
+    assert demo._parser().parse_args([]).host == "192.0.2.10"
+
+
+@pytest.mark.parametrize(
+    ("host", "major", "expected"),
+    [
+        ("127.0.0.1", 3, {"AIRFLOW__API__HOST": "127.0.0.1",
+                          "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": "http://127.0.0.1:8080/execution/"}),
+        ("0.0.0.0", 3, {"AIRFLOW__API__HOST": "0.0.0.0",
+                        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": "http://127.0.0.1:8080/execution/"}),
+        ("192.0.2.10", 3, {"AIRFLOW__API__HOST": "192.0.2.10",
+                           "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": "http://192.0.2.10:8080/execution/"}),
+        ("::1", 3, {"AIRFLOW__API__HOST": "::1", "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": "http://[::1]:8080/execution/"}),
+        ("127.0.0.1", 2, {"AIRFLOW__WEBSERVER__WEB_SERVER_HOST": "127.0.0.1"}),
+    ],
+)
+def test_bind_environment(host: str, major: int, expected: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AIRFLOW__API__PORT", raising=False)
+    assert demo.bind_environment(host, major) == expected
+
+
+#: The options `airflow standalone`'s components read for the listening address, per Airflow major version.
+BIND_OPTIONS = {
+    3: {("api", "host"): "192.0.2.10", ("core", "execution_api_server_url"): "http://192.0.2.10:8080/execution/"},
+    2: {("webserver", "web_server_host"): "192.0.2.10"},
+}
+
+
+def test_installed_airflow_reads_the_bind_settings(tmp_path: Path) -> None:
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path), **demo.bind_environment("192.0.2.10", MAJOR)}
+    for (section, key), value in BIND_OPTIONS[MAJOR].items():
+        result = subprocess.run(
+            [str(Path(sys.executable).with_name("airflow")), "config", "get-value", section, key],
+            env=env, capture_output=True, text=True, timeout=120,
+        )
+        assert result.stdout.strip().splitlines()[-1:] == [value], result.stderr[-2000:]
+        # Set under this Airflow version's own name, not an old one it still reads ("... has been moved to ...").
+        assert "has been moved" not in result.stdout + result.stderr
+
+
+def test_demo_connection_sets_every_form_field_to_a_working_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    conn = demo.demo_connection("http://127.0.0.1:8099")
+    assert set(conn["extra"]) == set(CONN_FIELDS)
+    types = {"number": (int, float), "integer": int, "string": str}
+    for name, field in CONN_FIELDS.items():
+        declared = next(t for t in field["schema"]["type"] if t != "null")
+        assert isinstance(conn["extra"][name], types[declared]), name
+    monkeypatch.setenv("AIRFLOW_CONN_TRACKIER_DEFAULT", json.dumps(conn))
+    settings = TrackierHook().settings
+    assert (settings.timeout, settings.max_retries, settings.requests_per_second) == (30, 3, 20)
+    assert settings.panel_url == settings.base_url == "http://127.0.0.1:8099"
+    for paging in vars(pagination).values():  # a page size every list endpoint accepts
+        if isinstance(paging, pagination.Paging):
+            assert paging.check_limit(settings.page_size) == settings.page_size == 1000
+
+
+def test_stored_connection_keeps_every_extra(airflow_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    conn = demo.demo_connection("http://127.0.0.1:8099")
+    monkeypatch.setenv("AIRFLOW_CONN_TRACKIER_DEFAULT", json.dumps(conn))
+    demo._store_connection()  # what `make airflow` does: into the metadata database, which the UI lists
+    assert "AIRFLOW_CONN_TRACKIER_DEFAULT" not in os.environ
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    try:
+        exported = subprocess.run(
+            [airflow, "connections", "export", "-", "--file-format", "json"],
+            capture_output=True, text=True, env=os.environ.copy(), timeout=120,
+        ).stdout
+    finally:  # the session's database is shared by the other tests
+        subprocess.run([airflow, "connections", "delete", "trackier_default"], capture_output=True, timeout=120)
+    stored = json.loads(exported[exported.index("{"):])["trackier_default"]
+    assert (stored["conn_type"], stored["host"], stored["password"]) == ("trackier", conn["host"], conn["password"])
+    assert json.loads(stored["extra"]) == conn["extra"]
+
+
+def test_quiet_demo_hides_airflows_deprecations_but_shows_the_projects() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        demo._quiet_warnings()
+        for module in ("airflow.models.dag", "starlette.routing", "trackier_provider.hooks.trackier",
+                       "unusual_prefix_0123abcd_report_pull"):
+            warnings.warn_explicit(f"{module} API is deprecated", DeprecationWarning, "x.py", 1, module=module)
+    assert [str(w.message) for w in caught] == [
+        "trackier_provider.hooks.trackier API is deprecated", "unusual_prefix_0123abcd_report_pull API is deprecated"
+    ]

@@ -1,8 +1,11 @@
 """``make demo``: start the emulator, run every example DAG against it with ``dag.test()``, print a summary.
 
 ``make airflow`` (``--standalone``): the same emulator and connection, then ``airflow standalone`` with the
-example DAGs, so you can click through the UI. Everything lives under the current directory:
-``.airflow-home/`` (Airflow's SQLite database and logs) and ``demo-output/`` (files the DAGs write).
+example DAGs, so you can click through the UI; its API server / UI listens on 127.0.0.1 unless ``--host`` (or
+``TRACKIER_DEMO_HOST``) says otherwise. Everything lives under the current directory: ``demo-output/`` (files
+the DAGs write) and ``.airflow-home/airflow-<major version>/`` (Airflow's SQLite database, logs, Fernet key and
+admin password), one home per Airflow major version so 2.11 and 3.x never share a database. The homes are
+owner-only (0700) and the secrets in them (0600): Airflow commands are started with umask 077.
 """
 
 from __future__ import annotations
@@ -24,6 +27,67 @@ from typing import Any
 #: Example DAGs in the order a new network would use them.
 DAG_ORDER = ["campaign_setup", "publisher_onboarding", "bulk_conversions", "report_pull"]
 DEMO_API_KEY = "demo-api-key"  # the emulator's key: not a secret, the emulator runs on loopback only
+#: Environment variable naming the address ``make airflow``'s API server / UI listens on (default: loopback).
+HOST_VARIABLE = "TRACKIER_DEMO_HOST"
+DEFAULT_HOST = "127.0.0.1"
+#: Files in a demo home that hold secrets or what secrets protect (keys, admin passwords, connections).
+SECRET_FILES = (
+    "fernet.key",
+    "airflow.cfg",  # Airflow writes its API / webserver secret keys here
+    "airflow.db",
+    "simple_auth_manager_passwords.json.generated",  # the admin password on 3.x
+    "standalone_admin_password.txt",  # the admin password on 2.11
+)
+OWNER_ONLY_UMASK = 0o077
+
+
+def airflow_major() -> int:
+    """The installed Airflow's major version, read without importing Airflow (its settings are not set yet)."""
+    from importlib.metadata import version
+
+    return int(version("apache-airflow").split(".")[0])
+
+
+def demo_home(base: Path) -> Path:
+    """The demo's Airflow home for the installed Airflow: ``<base>/airflow-<major>``, so versions never share one."""
+    return base / f"airflow-{airflow_major()}"
+
+
+def protect_home(home: Path) -> None:
+    """Make ``home`` and its parent owner-only (0700) and the secret files already in it owner-only (0600).
+
+    The chmod also fixes a home an earlier version of the demo left readable by others.
+    """
+    for directory in (home.parent, home):
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        directory.chmod(0o700)
+    for name in SECRET_FILES:
+        if (home / name).exists():
+            (home / name).chmod(0o600)
+
+
+def demo_connection(base_url: str) -> dict[str, Any]:
+    """``trackier_default`` on the emulator, with every extra the connection form declares (``CONN_FIELDS``).
+
+    All of them are stored so that editing the connection in the UI shows each field filled in.
+    ``panel_url`` is the emulator too: it has no panel pages, but links then stay on this machine.
+    """
+    extra = {"timeout": 30, "max_retries": 3, "requests_per_second": 20, "page_size": 1000, "panel_url": base_url}
+    return {"conn_type": "trackier", "host": base_url, "password": DEMO_API_KEY, "extra": extra}
+
+
+def bind_environment(host: str, major: int) -> dict[str, str]:
+    """The settings that make ``airflow standalone``'s API server (3.x) or webserver (2.11) listen on ``host``.
+
+    On 3.x the task runners reach the API server at ``[core] execution_api_server_url``, by default
+    ``http://localhost:8080/execution/``; it is pointed at the bound address (loopback for a wildcard).
+    """
+    if major < 3:
+        return {"AIRFLOW__WEBSERVER__WEB_SERVER_HOST": host}
+    reach = DEFAULT_HOST if host in ("0.0.0.0", "::", "localhost") else host
+    reach = f"[{reach}]" if ":" in reach else reach
+    port = os.environ.get("AIRFLOW__API__PORT", "8080")
+    return {"AIRFLOW__API__HOST": host, "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://{reach}:{port}/execution/"}
 
 
 def _prepare_environment(
@@ -36,6 +100,7 @@ def _prepare_environment(
     """
     if not verbose:
         os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
+    protect_home(home)
     os.environ["AIRFLOW_HOME"] = str(home)
     # `airflow standalone` starts its components (and 2.x executors start tasks) as `airflow ...` from PATH:
     # make that this interpreter's Airflow even when the virtual environment is not activated (`make airflow`).
@@ -48,9 +113,7 @@ def _prepare_environment(
     os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags)
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
     os.environ.setdefault("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "False")
-    os.environ["AIRFLOW_CONN_TRACKIER_DEFAULT"] = json.dumps(
-        {"conn_type": "trackier", "host": base_url, "password": DEMO_API_KEY, "extra": {"max_retries": 3}}
-    )
+    os.environ["AIRFLOW_CONN_TRACKIER_DEFAULT"] = json.dumps(demo_connection(base_url))
     os.environ.setdefault("TRACKIER_EXAMPLES_BASE_PATH", str(output))
     # Short waits: the emulator's report windows settle in seconds, not hours.
     os.environ.setdefault("TRACKIER_EXAMPLES_POKE_SECONDS", "2")
@@ -63,7 +126,6 @@ def _fernet_key(home: Path) -> str:
 
     path = home / "fernet.key"
     if not path.exists():
-        home.mkdir(parents=True, exist_ok=True)
         # Created owner-only from the start, not chmod-ed after the key is already in it.
         with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
             handle.write(Fernet.generate_key())
@@ -71,14 +133,17 @@ def _fernet_key(home: Path) -> str:
 
 
 def _quiet_warnings() -> None:
-    """Hide deprecation notices raised inside Airflow and its dependencies (pathspec, starlette): not the demo's news.
+    """Hide the deprecation notices Airflow, FastAPI and Starlette raise about their own code: not the demo's news.
 
+    Only warnings attributed to those packages are hidden. Deprecations attributed to this provider or the example
+    DAGs (Airflow imports a DAG file as ``unusual_prefix_<hash>_<name>``) are shown, although Python hides
+    DeprecationWarning outside ``__main__`` by default: an Airflow API this project calls is going away.
     Runs after ``airflow.configuration`` is imported, because that module puts its own "default" filters first.
     """
     import airflow.configuration  # noqa: F401
 
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.filterwarnings("ignore", message=r".*deprecated", module=r"(airflow|fastapi|starlette)(\.|$)")
+    warnings.filterwarnings("default", category=DeprecationWarning, module=r"(trackier_provider|unusual_prefix_)")
 
 
 @contextmanager
@@ -95,17 +160,24 @@ def _airflow_command() -> str:
     return str(Path(sys.executable).with_name("airflow"))
 
 
+def _airflow(*args: str, **popen: Any) -> subprocess.Popen[Any]:
+    """Start an ``airflow`` CLI command; what it creates (admin password, database, ``airflow.cfg``) is owner-only."""
+    return subprocess.Popen([_airflow_command(), *args], env=os.environ.copy(), umask=OWNER_ONLY_UMASK, **popen)
+
+
 def _run_airflow(*args: str, check: bool = True) -> None:
     """Run an ``airflow`` CLI command quietly; on failure show the end of its output and stop the demo."""
-    result = subprocess.run([_airflow_command(), *args], capture_output=True, text=True, env=os.environ.copy())
-    if check and result.returncode:
-        sys.stderr.write(result.stdout[-3000:] + result.stderr[-3000:])
+    process = _airflow(*args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stdout, stderr = process.communicate()
+    if check and process.returncode:
+        sys.stderr.write(stdout[-3000:] + stderr[-3000:])
         raise SystemExit(f"airflow {args[0]} {args[1]} failed")
 
 
 def _migrate(home: Path) -> None:
     print(f"Preparing Airflow's metadata database in {home} ...", flush=True)
     _run_airflow("db", "migrate")
+    protect_home(home)  # also the airflow.cfg this process wrote when it imported Airflow
 
 
 def _store_connection() -> None:
@@ -234,29 +306,36 @@ def run_demo(
         return failed
 
 
-def run_standalone(dags: Path, home: Path, output: Path, port: int, database_url: str | None = None) -> int:
-    """Airflow standalone with the example DAGs and ``trackier_default`` pointed at the emulator."""
+def run_standalone(
+    dags: Path, home: Path, output: Path, port: int, host: str = DEFAULT_HOST, database_url: str | None = None
+) -> int:
+    """Airflow standalone with the example DAGs and ``trackier_default`` pointed at the emulator.
+
+    ``host`` is the address its API server / UI listens on.
+    """
     with _emulator(port) as emu:
         _prepare_environment(home, dags, output, emu.base_url, database_url=database_url)
+        os.environ.update(bind_environment(host, airflow_major()))
         output.mkdir(parents=True, exist_ok=True)
         _migrate(home)
         _store_connection()
         print(f"Trackier emulator at {emu.base_url}. Starting `airflow standalone` (Ctrl-C to stop) ...")
-        print(f"The admin password is printed by Airflow and saved under {home}.")
+        print(f"Its API server / UI listens on {host} (--host or {HOST_VARIABLE} to change).")
+        print(f"The admin password is printed by Airflow and saved (owner-only) under {home}.")
         # Ctrl-C and SIGTERM both raise KeyboardInterrupt here, even when started with SIGINT ignored (a background
         # job); a caught signal is reset to its default in the child, so Airflow's own Ctrl-C handling works too.
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.default_int_handler)
         # Its own session: the terminal's Ctrl-C reaches only this process, which forwards exactly one SIGINT,
         # so Airflow's shutdown of its components is not itself interrupted.
-        standalone = subprocess.Popen([_airflow_command(), "standalone"], env=os.environ.copy(), start_new_session=True)
+        standalone = _airflow("standalone", start_new_session=True)
         try:
             return standalone.wait()
         except KeyboardInterrupt:
             return _stop_standalone(standalone)
 
 
-def _stop_standalone(standalone: subprocess.Popen[bytes]) -> int:
+def _stop_standalone(standalone: subprocess.Popen[Any]) -> int:
     """Ask ``airflow standalone`` to stop its components (it does so on SIGINT); kill them if it takes too long."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -268,25 +347,37 @@ def _stop_standalone(standalone: subprocess.Popen[bytes]) -> int:
         return standalone.wait()
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Command-line entry point of the demo."""
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dags-folder", type=Path, default=Path("dags_examples"))
-    parser.add_argument("--airflow-home", type=Path, default=Path(".airflow-home"))
+    parser.add_argument(
+        "--airflow-home", type=Path, default=Path(".airflow-home"),
+        help="base of the demo homes: Airflow runs in <this>/airflow-<major version> (default: .airflow-home)",
+    )
     parser.add_argument("--output", type=Path, default=Path("demo-output"))
     parser.add_argument("--port", type=int, default=0, help="emulator port (0: any free port)")
     parser.add_argument("--dag", action="append", help="run only this DAG (repeatable)")
     parser.add_argument("--standalone", action="store_true", help="start Airflow standalone instead")
     parser.add_argument(
-        "--database-url", help="Airflow metadata database (SQLAlchemy URL); default: SQLite in --airflow-home"
+        "--host", default=os.environ.get(HOST_VARIABLE) or DEFAULT_HOST,
+        help=f"with --standalone: address the API server / UI listens on (default: ${HOST_VARIABLE} or {DEFAULT_HOST})",
+    )
+    parser.add_argument(
+        "--database-url", help="Airflow metadata database (SQLAlchemy URL); default: SQLite in the demo home"
     )
     parser.add_argument("--verbose", action="store_true", help="show Airflow's task logs (INFO)")
-    args = parser.parse_args(argv)
-    dags, home, output = (p.resolve() for p in (args.dags_folder, args.airflow_home, args.output))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point of the demo."""
+    args = _parser().parse_args(argv)
+    dags, base, output = (p.resolve() for p in (args.dags_folder, args.airflow_home, args.output))
+    home = demo_home(base)
     if not dags.is_dir():
         raise SystemExit(f"--dags-folder {dags} does not exist: run from the repository root")
     if args.standalone:
-        raise SystemExit(run_standalone(dags, home, output, args.port or 8099, args.database_url))
+        raise SystemExit(run_standalone(dags, home, output, args.port or 8099, args.host, args.database_url))
     raise SystemExit(1 if run_demo(dags, home, output, args.port, args.dag, args.verbose, args.database_url) else 0)
 
 
