@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-airflow-$(AIRFLOW_VERSION)
 PYTEST_ARGS ?=
 
-.PHONY: help venv test lint typecheck pytest demo airflow integration bench clean
+.PHONY: help venv test lint typecheck pytest demo airflow integration bench docs clean
 
 help:
 	@echo "make demo         set up, start the emulator and run every example DAG against it"
@@ -14,12 +14,13 @@ help:
 	@echo "make airflow      Airflow standalone with the example DAGs, pointed at the emulator"
 	@echo "make integration  real scheduler + triggerer run of report_pull"
 	@echo "make bench        print the benchmark figures"
+	@echo "make docs         the documentation site in build/docs/html (warnings are errors)"
 	@echo "AIRFLOW_VERSION=2.11.2 VENV=.venv-airflow2 make pytest   the suite on Airflow 2.11"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q "apache-airflow==$(AIRFLOW_VERSION)" -e ".[dev,emulator]"
+	$(BIN)/python -m pip install -q "apache-airflow==$(AIRFLOW_VERSION)" -e ".[dev,emulator,openlineage]"
 	@touch $@
 
 venv: $(STAMP)
@@ -44,8 +45,19 @@ airflow: venv
 integration: venv
 	$(BIN)/python -m pytest -m integration tests/integration $(PYTEST_ARGS)
 
+# The docs extra goes into the same venv (autodoc imports the provider and Airflow), installed on first use.
+DOCS_STAMP := $(VENV)/.installed-docs
+
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e ".[docs]"
+	@touch $@
+
+docs: $(DOCS_STAMP)
+	rm -rf build/docs
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs build/docs/html
+
 bench: venv
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf .venv .venv-airflow2 .airflow-home demo-output .mypy_cache .ruff_cache .pytest_cache *.egg-info
+	rm -rf .venv .venv-airflow2 .airflow-home demo-output build dist .mypy_cache .ruff_cache .pytest_cache *.egg-info

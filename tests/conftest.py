@@ -1,7 +1,7 @@
 """Test-wide setup: a throwaway AIRFLOW_HOME (set before Airflow is imported) and emulator-backed connections.
 
-The ``trackier_emulator`` fixture comes from the package's own pytest plugin
-(``trackier_provider.emulator.pytest_plugin``), the same one users get.
+The ``trackier_emulator`` fixture comes from the package's own pytest plugin, opted into below with the same
+one line users put in their ``conftest.py``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
+pytest_plugins = ["trackier_provider.emulator.pytest_plugin"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CANARY_KEY = "canary-Key-7f3a91c2d4e5"

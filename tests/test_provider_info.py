@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from trackier_provider import __version__, get_provider_info
+from trackier_provider.provider_info import DOCUMENTATION_URL
+from trackier_provider.version_compat import AIRFLOW_V_3_0_PLUS
 
 
 def test_provider_info_shape():
@@ -55,3 +57,16 @@ def test_airflow_providers_list_shows_the_provider():
         check=True,
     ).stdout
     assert "airflow-provider-trackier" in out
+
+
+def test_admin_providers_links_to_the_documentation():
+    """Admin > Providers links the package name to the installed metadata's ``Documentation`` URL."""
+    if AIRFLOW_V_3_0_PLUS:
+        from airflow.providers_manager import ProvidersManager
+
+        url = ProvidersManager().providers["airflow-provider-trackier"].data["documentation-url"]
+    else:
+        from airflow.utils.docs import get_doc_url_for_provider
+
+        url = get_doc_url_for_provider("airflow-provider-trackier", __version__)
+    assert url == DOCUMENTATION_URL

@@ -8,6 +8,11 @@ PACKAGE_NAME = "airflow-provider-trackier"
 HOOK_CLASS = "trackier_provider.hooks.trackier.TrackierHook"
 CONN_TYPE = "trackier"
 DEFAULT_BASE_URL = "https://api.trackier.com"
+#: The provider's documentation: ``[project.urls] Documentation`` in pyproject.toml, which is where Airflow
+#: (Admin > Providers, ``airflow providers get``) takes the link from; tests keep the two equal.
+DOCUMENTATION_URL = "https://airflow-provider-trackier.readthedocs.io/en/stable/"
+#: Trackier's own API documentation (the integration's external documentation).
+TRACKIER_API_DOCS_URL = "https://docs.trackier.com"
 
 #: Connection extras the hook understands, with the form field each gets in the UI.
 CONN_FIELDS: dict[str, dict[str, Any]] = {
@@ -83,7 +88,7 @@ def get_provider_info() -> dict[str, Any]:
         "name": "Trackier",
         "description": "Hook, operators, deferrable sensors and an API emulator for the Trackier Admin API.",
         "versions": [__version__],
-        "integrations": [{"integration-name": integration, "external-doc-url": "https://docs.trackier.com"}],
+        "integrations": [{"integration-name": integration, "external-doc-url": TRACKIER_API_DOCS_URL}],
         "connection-types": [
             {
                 "hook-class-name": HOOK_CLASS,

@@ -1,6 +1,11 @@
 """pytest fixtures: ``trackier_emulator_server`` (one per session) and ``trackier_emulator`` (reset per test).
 
-Registered through the ``pytest11`` entry point; importing it pulls in only the standard library.
+Opt in from your top-level ``conftest.py`` (or run ``pytest -p trackier_provider.emulator.pytest_plugin``)::
+
+    pytest_plugins = ["trackier_provider.emulator.pytest_plugin"]
+
+It is not registered automatically, so installing the provider changes no other pytest session. Importing it
+pulls in only the standard library.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from urllib.parse import quote
 from trackier_provider.exceptions import TrackierConfigError, TrackierError
 from trackier_provider.hooks.pagination import Paging, dig
 from trackier_provider.hooks.trackier import TrackierHook
+from trackier_provider.lineage import CreateRun, FetchRun, create_lineage, fetch_lineage
 from trackier_provider.links import TrackierPanelLink
 from trackier_provider.outputs import asset_uri, is_templated, output_spec, write_records
 from trackier_provider.validation import check_choice, is_blank
@@ -170,6 +171,7 @@ class TrackierFetchOperator(TrackierBaseOperator):
         return self._single(self.endpoint(), params)
 
     def _single(self, endpoint: str, params: Mapping[str, Any] | None) -> Iterator[Any]:
+        self.lineage_run.read(endpoint)
         records = dig(self.hook.get(endpoint, params), self.records_key)
         yield from records or []
 
@@ -181,14 +183,22 @@ class TrackierFetchOperator(TrackierBaseOperator):
             else None
         )
         window = self.resolve(context)
+        self.lineage_run = FetchRun(window)
         records = self.fetch_records(window)  # validates its parameters before the first request
         if window is not None:
             self.log.info("Reading %s for %s", self.task_id, window.describe())
         if spec is not None:
             rows = write_records(records, spec)
+            self.lineage_run.wrote(spec.uri, rows)
             described = window.describe() if window is not None else {"start": None, "end": None, "timezone": None}
             return {"path": spec.uri, "rows": rows, **described}
-        return self._collect(records)
+        collected = self._collect(records)
+        self.lineage_run.wrote(None, len(collected))
+        return collected
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """OpenLineage: the endpoints read and the file written (``trackier_provider.lineage``)."""
+        return fetch_lineage(self)
 
     def _collect(self, records: Iterable[Any]) -> list[Any]:
         rows: list[Any] = []
@@ -322,8 +332,13 @@ class TrackierCreateOperator(TrackierBaseOperator):
         self.log.info("Created %s %s (%s)", self.kind, created.get(self.id_field), key)
         return self._done(context, dict(created), created=True)
 
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """OpenLineage: the collection written and the object's id (``trackier_provider.lineage``)."""
+        return create_lineage(self)
+
     def _done(self, context: Context, obj: dict[str, Any], *, created: bool) -> dict[str, Any]:
         context["ti"].xcom_push(key="created", value=created)
+        self.lineage_run = CreateRun(obj.get(self.id_field), created)
         TrackierPanelLink.persist(context, self.hook.settings.panel_url, self.kind, obj.get(self.id_field))
         return without_secrets(obj)
 
