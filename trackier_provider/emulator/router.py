@@ -51,7 +51,8 @@ class Route:
 
 
 class Router:
-    """Ordered list of routes; literal segments win because they are registered first."""
+    """Ordered list of routes; a pattern with fewer placeholders is tried first, so literal segments win
+    (``/v2/campaigns/status`` before ``/v2/campaigns/{id}``) whichever module registers first."""
 
     def __init__(self) -> None:
         self.routes: list[Route] = []
@@ -60,7 +61,9 @@ class Router:
             public: bool = False) -> None:
         """Register ``endpoint`` for ``method`` and a path pattern with ``{name}`` placeholders."""
         regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "/?$")
-        self.routes.append(Route(method, pattern, regex, endpoint, variant, public))
+        rank = pattern.count("{")
+        at = next((i for i, route in enumerate(self.routes) if route.pattern.count("{") > rank), len(self.routes))
+        self.routes.insert(at, Route(method, pattern, regex, endpoint, variant, public))
 
     def add_all(self, table: list[tuple[str, str, Callable[..., Any]]], *bound: Any,
                 variant: Variant | None = None) -> None:

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 def register_all(router: Router, app: EmulatorApp) -> None:
-    """Register every emulated operation; literal paths go before ``{id}`` patterns."""
+    """Register every emulated operation (``routes`` serves the catalogue operations the others do not)."""
     from trackier_provider.emulator.handlers import (
         campaigns,
         catalog,
@@ -19,8 +19,9 @@ def register_all(router: Router, app: EmulatorApp) -> None:
         logs,
         network,
         reports,
+        routes,
         users,
     )
 
-    for module in (campaigns, users, catalog, network, jobs, reports, logs):
+    for module in (campaigns, users, catalog, network, jobs, reports, logs, routes):
         module.register(router, app)
