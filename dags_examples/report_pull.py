@@ -1,10 +1,10 @@
 """Daily report pull: wait until yesterday's figures are final, save the campaign report and the conversion
-log, and merge the conversions into a SQLite table.
+log, and upsert the conversions into a warehouse table through Airflow's SQL hooks.
 
 Workflow (daily, for the run's data interval: one UTC day)::
 
     wait_for_report ──> fetch_campaign_report
-                    └─> fetch_conversions ──> load_sqlite
+                    └─> fetch_conversions ──> load_warehouse
 
 - ``wait_for_report``: ``TrackierReportSensor`` on the campaign report, deferrable (the wait runs in the
   triggerer and holds no worker slot). Trackier's figures for a day keep changing for a while after the day
@@ -16,10 +16,20 @@ Workflow (daily, for the run's data interval: one UTC day)::
 - ``fetch_conversions``: the conversion log of the day plus 7 days of ``lookback`` (conversions change
   status after they happen, so recent days are read again), gzip-compressed JSON Lines, to
   ``{base}/report_pull/conversions/conversions_<day>.jsonl.gz``.
-- ``load_sqlite``: upserts that file into the ``conversions`` table of a SQLite database keyed on the
-  conversion id (``INSERT ... ON CONFLICT(id) DO UPDATE``): re-reading a window, or the lookback overlap
-  between days, updates rows in place and never duplicates them. Returns ``{"read", "inserted",
-  "updated", "unchanged", "total", ...}``.
+- ``load_warehouse``: upserts that file into the ``conversions`` table of the database behind the Airflow
+  connection ``trackier_warehouse``, keyed on the conversion id, with the connection's own SQL hook
+  (``apache-airflow-providers-common-sql``: ``SqliteHook``, ``PostgresHook``, ...) and its
+  ``insert_rows(..., replace=True, replace_index="id")``: SQLite's ``REPLACE INTO``, PostgreSQL's
+  ``INSERT ... ON CONFLICT (id) DO UPDATE``, each dialect's own upsert. Re-reading a window, or the lookback
+  overlap between days, replaces rows in place and never duplicates them, also when the loads of several
+  days run at the same time on different workers. Without a ``trackier_warehouse`` connection the table
+  goes to an SQLite file (``TRACKIER_EXAMPLES_SQLITE_PATH``): embedded, nothing to install or configure.
+  Returns ``{"table", "conn_id", "read", "inserted", "total"}`` (``inserted``: how much the table grew
+  during the load).
+
+A PostgreSQL warehouse, for example (``pip install apache-airflow-providers-postgres``)::
+
+    export AIRFLOW_CONN_TRACKIER_WAREHOUSE='postgresql://loader:PASSWORD@db.example.com:5432/warehouse'
 
 Assets. The file names carry the day, so the fetch operators cannot declare them as outlets themselves
 (they declare only static paths). Each fetch declares instead the Asset of its *directory*
@@ -28,20 +38,21 @@ DAG scheduled on it is triggered once per new daily file, whichever day it is, a
 ``extra`` carries the file (``{"path", "rows", "start", "end", "timezone"}``, set by ``post_execute``), so
 the consumer reads exactly the new file without listing the directory. A per-day Asset would be a new
 Asset every day that no DAG could be scheduled on; a static "latest" file would be overwritten by a
-backfill or a re-run. ``load_sqlite`` declares the SQLite database as an Asset, for consumers of the merged
-table.
+backfill or a re-run. ``load_warehouse`` declares the table as the Asset
+``warehouse://trackier_warehouse/conversions``, for consumers of the merged table.
 
 Settings (environment variables, read at parse time without I/O):
 
 - ``TRACKIER_EXAMPLES_BASE_PATH``: base of the files (default ``/tmp/trackier-examples``); an
   ``s3://bucket/prefix`` (or ``gs://``, ...) base works by changing only this.
-- ``TRACKIER_EXAMPLES_SQLITE_PATH``: the SQLite database (default ``{base}/report_pull/trackier.sqlite`` for a
-  local base; SQLite needs a local file, so set this when the base is remote, otherwise
-  ``/tmp/trackier-examples/report_pull/trackier.sqlite`` is used).
+- ``TRACKIER_EXAMPLES_SQLITE_PATH``: the SQLite database used when no ``trackier_warehouse`` connection is
+  defined (default ``{base}/report_pull/trackier.sqlite`` for a local base, otherwise
+  ``/tmp/trackier-examples/report_pull/trackier.sqlite``: SQLite needs a local file, so with a remote base
+  or several workers define the connection instead).
 - ``TRACKIER_EXAMPLES_POKE_SECONDS`` (default 600), ``TRACKIER_EXAMPLES_SETTLE_SECONDS`` (default 3600),
   ``TRACKIER_EXAMPLES_SENSOR_TIMEOUT_SECONDS`` (default 12 hours): the sensor's timing.
 
-The connection is ``trackier_default``.
+The connections are ``trackier_default`` (the API) and ``trackier_warehouse`` (the table; optional).
 """
 
 from __future__ import annotations
@@ -49,8 +60,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from itertools import islice
 from typing import Any
@@ -59,7 +69,7 @@ from trackier_provider.operators.conversions import TrackierFetchConversionsOper
 from trackier_provider.operators.reports import TrackierFetchReportOperator
 from trackier_provider.outputs import asset_uri, read_records
 from trackier_provider.sensors.report import TrackierReportSensor
-from trackier_provider.version_compat import AIRFLOW_V_3_0_PLUS, Asset
+from trackier_provider.version_compat import AIRFLOW_V_3_0_PLUS, Asset, BaseHook
 
 if AIRFLOW_V_3_0_PLUS:
     from airflow.sdk import DAG, CronDataIntervalTimetable, task
@@ -90,13 +100,27 @@ SQLITE_PATH = os.environ.get("TRACKIER_EXAMPLES_SQLITE_PATH") or (
 )
 DAY = "{{ data_interval_start | ds }}"
 
-CAMPAIGN_REPORT_ASSET = Asset(asset_uri(f"{OUTPUT_DIR}/campaign_report"))
-CONVERSIONS_ASSET = Asset(asset_uri(f"{OUTPUT_DIR}/conversions"))
-SQLITE_ASSET = Asset(asset_uri(SQLITE_PATH))
-
+#: The Airflow connection of the warehouse; its conn type picks the SQL hook (sqlite, postgres, mysql, ...).
+WAREHOUSE_CONN_ID = "trackier_warehouse"
+TABLE = "conversions"
 #: Columns of the conversions table besides the id and the full record (JSON).
 COLUMNS = ("created", "status", "campaign_id", "publisher_id", "advertiser_id", "goal_id", "currency", "payout",
            "revenue", "sale", "txn_id", "click_id")
+FIELDS = ("id", *COLUMNS, "record", "loaded_at")
+#: Portable DDL: the same statement works on SQLite and PostgreSQL (and MySQL).
+CREATE_TABLE = (
+    f"CREATE TABLE IF NOT EXISTS {TABLE} (id VARCHAR(64) PRIMARY KEY, created VARCHAR(32), status VARCHAR(16), "
+    "campaign_id BIGINT, publisher_id BIGINT, advertiser_id BIGINT, goal_id TEXT, currency VARCHAR(8), "
+    "payout DOUBLE PRECISION, revenue DOUBLE PRECISION, sale DOUBLE PRECISION, txn_id TEXT, click_id TEXT, "
+    "record TEXT NOT NULL, loaded_at VARCHAR(40) NOT NULL)"
+)
+#: Rows per transaction. Each batch is sorted by id, so loads running at the same time lock rows in the
+#: same order and cannot deadlock each other.
+BATCH_ROWS = 1000
+
+CAMPAIGN_REPORT_ASSET = Asset(asset_uri(f"{OUTPUT_DIR}/campaign_report"))
+CONVERSIONS_ASSET = Asset(asset_uri(f"{OUTPUT_DIR}/conversions"))
+WAREHOUSE_ASSET = Asset(f"warehouse://{WAREHOUSE_CONN_ID}/{TABLE}")
 
 
 def announce_file(context: Any, result: Any) -> None:
@@ -108,57 +132,112 @@ def announce_file(context: Any, result: Any) -> None:
         context["outlet_events"][outlet].extra = extra
 
 
-def _batches(records: Any, size: int = 1000) -> Iterator[list[Any]]:
+def warehouse_hook(conn_id: str = WAREHOUSE_CONN_ID, sqlite_path: str = SQLITE_PATH) -> Any:
+    """The SQL hook (a common.sql ``DbApiHook``) of connection ``conn_id``; SQLite at ``sqlite_path`` without one.
+
+    Called at run time only: looking a connection up is I/O (the metadata database, a secrets backend or,
+    on Airflow 3, the API server).
+    """
+    from airflow.exceptions import AirflowNotFoundException
+    from airflow.providers.common.sql.hooks.sql import DbApiHook
+
+    try:
+        connection = BaseHook.get_connection(conn_id)
+    except AirflowNotFoundException:
+        log.info("No connection %r: loading into the SQLite database %s", conn_id, sqlite_path)
+        return _sqlite_file_hook(conn_id, sqlite_path)
+    hook = connection.get_hook()
+    if not isinstance(hook, DbApiHook):
+        raise TypeError(f"Connection {conn_id!r} (type {connection.conn_type!r}) has no SQL hook: "
+                        f"{type(hook).__name__} is not a common.sql DbApiHook")
+    return hook
+
+
+def _sqlite_file_hook(conn_id: str, path: str) -> Any:
+    """``SqliteHook`` on the file ``path``, for when connection ``conn_id`` is not defined."""
+    try:
+        from airflow.providers.sqlite.hooks.sqlite import SqliteHook
+    except ImportError as error:
+        raise RuntimeError(
+            f"No connection {conn_id!r} and no SQLite provider: pip install apache-airflow-providers-sqlite, "
+            f"or define {conn_id!r} for your warehouse") from error
+
+    if AIRFLOW_V_3_0_PLUS:
+        from airflow.sdk import Connection
+    else:
+        from airflow.models.connection import Connection
+
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    connection = Connection(conn_id=conn_id, conn_type="sqlite", host=os.path.abspath(path))
+
+    class SqliteFileHook(SqliteHook):
+        """A ``SqliteHook`` whose connection is given, not looked up (SqliteHook looks its id up again)."""
+
+        def get_connection(self, conn_id: str) -> Any:  # type: ignore[override]
+            return connection
+
+    return SqliteFileHook(sqlite_conn_id=conn_id)
+
+
+def _row(record: dict[str, Any], loaded_at: str) -> tuple[Any, ...]:
+    return (str(record["id"]), *(record.get(c) for c in COLUMNS),
+            json.dumps(record, sort_keys=True, separators=(",", ":")), loaded_at)
+
+
+def _sorted_batches(records: Iterable[dict[str, Any]], loaded_at: str, size: int = BATCH_ROWS
+                    ) -> Iterator[list[tuple[Any, ...]]]:
     iterator = iter(records)
     while batch := list(islice(iterator, size)):
-        yield batch
+        yield sorted((_row(r, loaded_at) for r in batch), key=lambda row: row[0])
 
 
-def merge_conversions(source: str, database: str) -> dict[str, Any]:
-    """Upsert the conversions of ``source`` (JSONL/CSV, ``.gz``, local or fsspec URL) into ``database``.
+def _count(hook: Any) -> int:
+    return int(hook.get_first(f"SELECT COUNT(*) FROM {TABLE}")[0])  # noqa: S608 - a constant table name
 
-    Streams the file in batches; a row whose record did not change is left alone (counted as unchanged).
+
+def create_table(hook: Any) -> None:
+    """Create the table unless it exists.
+
+    Two loads starting at the same moment on different workers can both run the ``CREATE TABLE IF NOT
+    EXISTS``, and PostgreSQL may then fail the second one (a duplicate key in its catalog) although the table
+    now exists: that is fine here, so the error is raised only if the table is really missing.
     """
-    parent = os.path.dirname(os.path.abspath(database))
-    os.makedirs(parent, exist_ok=True)
-    columns = ", ".join(f"{c}" for c in COLUMNS)
-    placeholders = ", ".join("?" for _ in range(len(COLUMNS) + 3))
-    updates = ", ".join(f"{c} = excluded.{c}" for c in (*COLUMNS, "record", "loaded_at"))
-    upsert = (
-        f"INSERT INTO conversions (id, {columns}, record, loaded_at) VALUES ({placeholders}) "  # noqa: S608
-        f"ON CONFLICT(id) DO UPDATE SET {updates} WHERE conversions.record IS NOT excluded.record"
-    )
-    loaded_at = datetime.now(timezone.utc).isoformat()
-    read = modified = 0
-    connection = sqlite3.connect(database)
     try:
-        with connection:
-            connection.execute(
-                "CREATE TABLE IF NOT EXISTS conversions (id TEXT PRIMARY KEY, created TEXT, status TEXT, "
-                "campaign_id INTEGER, publisher_id INTEGER, advertiser_id INTEGER, goal_id TEXT, currency TEXT, "
-                "payout REAL, revenue REAL, sale REAL, txn_id TEXT, click_id TEXT, record TEXT NOT NULL, "
-                "loaded_at TEXT NOT NULL)"
-            )
-            before = connection.execute("SELECT COUNT(*) FROM conversions").fetchone()[0]
-            for batch in _batches(read_records(source)):
-                rows = [
-                    (str(r["id"]), *(r.get(c) for c in COLUMNS),
-                     json.dumps(r, sort_keys=True, separators=(",", ":")), loaded_at)
-                    for r in batch
-                ]
-                modified += connection.executemany(upsert, rows).rowcount
-                read += len(rows)
-            total = connection.execute("SELECT COUNT(*) FROM conversions").fetchone()[0]
-    finally:
-        connection.close()
-    inserted = total - before
-    return {"table": "conversions", "database": database, "read": read, "inserted": inserted,
-            "updated": modified - inserted, "unchanged": read - modified, "total": total}
+        hook.run(CREATE_TABLE)
+    except Exception as error:
+        try:
+            _count(hook)
+        except Exception:
+            raise error from None
+        log.info("%s was created by another load at the same time (%s)", TABLE, type(error).__name__)
+
+
+def upsert_conversions(source: Any, hook: Any) -> dict[str, Any]:
+    """Upsert the conversions of ``source`` (JSONL/CSV, ``.gz``, local or fsspec URL) with the SQL hook ``hook``.
+
+    Streams the file in sorted batches of ``BATCH_ROWS``, one transaction each, through the hook's
+    ``insert_rows(replace=True)``: the dialect's own upsert on the primary key ``id``.
+    """
+    create_table(hook)
+    before = _count(hook)
+    loaded_at = datetime.now(timezone.utc).isoformat()
+    read = 0
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        nonlocal read
+        for batch in _sorted_batches(read_records(source), loaded_at):
+            read += len(batch)
+            yield from batch
+
+    hook.insert_rows(TABLE, rows(), target_fields=list(FIELDS), commit_every=BATCH_ROWS, replace=True,
+                     replace_index="id", executemany=True)
+    total = _count(hook)
+    return {"table": TABLE, "conn_id": WAREHOUSE_CONN_ID, "read": read, "inserted": total - before, "total": total}
 
 
 with DAG(
     dag_id="report_pull",
-    description="Wait for final figures, save the campaign report and conversions, merge them into SQLite.",
+    description="Wait for final figures, save the campaign report and conversions, upsert them into a warehouse.",
     # Data intervals (one UTC day) on Airflow 2 and 3 alike: Airflow 3 would give a plain cron string a
     # zero-length interval, and the tasks read the run's data interval.
     schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
@@ -192,12 +271,13 @@ with DAG(
         post_execute=announce_file,
     )
 
-    @task(outlets=[SQLITE_ASSET])
-    def load_sqlite(conversions: dict[str, Any]) -> dict[str, Any]:
-        """Merge the conversions file into the SQLite table; return the counts."""
-        counts = merge_conversions(conversions["path"], SQLITE_PATH)
-        log.info("Merged %s conversions into %s: %s", counts["read"], SQLITE_PATH, counts)
+    @task(outlets=[WAREHOUSE_ASSET])
+    def load_warehouse(conversions: dict[str, Any]) -> dict[str, Any]:
+        """Upsert the conversions file into the warehouse table; return the counts."""
+        counts = upsert_conversions(conversions["path"], warehouse_hook())
+        log.info("Upserted %s conversions into %s (connection %s): %s", counts["read"], TABLE, WAREHOUSE_CONN_ID,
+                 counts)
         return counts
 
     wait_for_report >> [fetch_campaign_report, fetch_conversions]
-    load_sqlite(fetch_conversions.output)
+    load_warehouse(fetch_conversions.output)

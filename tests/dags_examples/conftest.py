@@ -45,6 +45,7 @@ def examples_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("TRACKIER_EXAMPLES_SETTLE_SECONDS", "1")
     monkeypatch.setenv("TRACKIER_EXAMPLES_SENSOR_TIMEOUT_SECONDS", "120")
     monkeypatch.delenv("TRACKIER_EXAMPLES_SQLITE_PATH", raising=False)
+    monkeypatch.delenv("AIRFLOW_CONN_TRACKIER_WAREHOUSE", raising=False)  # report_pull: its SQLite default
     monkeypatch.delenv("TRACKIER_EXAMPLES_PUBLISHERS_CSV", raising=False)
     monkeypatch.delenv("TRACKIER_EXAMPLES_CONVERSIONS_PATH", raising=False)
     # Airflow 3's dag.test() parses the whole DAGs folder (the repo root); .airflowignore is in regexp syntax.
