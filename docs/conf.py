@@ -42,6 +42,8 @@ myst_enable_extensions = ["colon_fence"]
 autodoc_default_options = {"members": True, "show-inheritance": True, "member-order": "bysource"}
 autodoc_typehints = "description"
 autodoc_typehints_description_target = "documented"
+# Airflow's docstrings (BaseOperator.execute, ...) would otherwise stand in for ours.
+autodoc_inherit_docstrings = False
 
 html_theme = "furo"
 html_title = f"Trackier provider for Apache Airflow {release}"
