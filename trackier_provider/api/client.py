@@ -234,11 +234,12 @@ class ApiClient:
         checked = prepare(OPERATIONS[name], ids, query, data, page_size=page_size)
         return self.records(checked) if checked.operation.records_at else self.send(checked)
 
-    def send(self, call: Call) -> Any:
-        """One request; the decoded answer."""
+    def send(self, call: Call, *, idempotent: bool | None = None) -> Any:
+        """One request; the decoded answer. ``idempotent=True`` lets the hook retry a call the catalogue
+        does not call idempotent after an ambiguous failure."""
         operation = call.operation
         return self.hook.request(operation.method, call.path, params=call.params or None, json=call.body,
-                                 idempotent=operation.idempotent)
+                                 idempotent=operation.idempotent or bool(idempotent))
 
     def records(self, call: Call) -> Iterator[Any]:
         """The records of a list operation, every page, lazily: nothing is sent until the first is read."""
