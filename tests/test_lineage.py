@@ -5,13 +5,16 @@ object they touched. Operators run against the emulator; the facets are checked 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import connection_json
 from tests.operators.conftest import INTERVAL_END, INTERVAL_START, RecordingTI, api_calls
 from trackier_provider.lineage import api_namespace, storage_dataset
 from trackier_provider.operators.advertisers import TrackierFetchAdvertiserCapsOperator
@@ -182,3 +185,65 @@ def test_operators_import_without_openlineage():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+E2E_DAG = textwrap.dedent("""
+    import os
+
+    import pendulum
+
+    from trackier_provider.operators.categories import TrackierCreateCategoryOperator
+    from trackier_provider.operators.reports import TrackierFetchReportOperator
+    from trackier_provider.version_compat import AIRFLOW_V_3_0_PLUS
+
+    if AIRFLOW_V_3_0_PLUS:
+        from airflow.sdk import DAG
+    else:
+        from airflow import DAG
+
+    with DAG("trackier_lineage", schedule=None, start_date=pendulum.datetime(2026, 11, 1, tz="UTC")) as dag:
+        TrackierFetchReportOperator(
+            task_id="pull", report="daily", start="2026-11-20", end="2026-11-20",
+            output_path=os.environ["LINEAGE_OUTPUT"],
+        ) >> TrackierCreateCategoryOperator(task_id="create", name="Lineage E2E")
+
+    if __name__ == "__main__":
+        when = pendulum.datetime(2026, 11, 21, tz="UTC")
+        dag.test(**({"logical_date": when} if AIRFLOW_V_3_0_PLUS else {"execution_date": when}))
+""")
+
+
+@pytest.mark.dagtest
+def test_openlineage_listener_emits_the_facets(trackier_conn, airflow_db, tmp_path: Path):
+    """The real path: Airflow's OpenLineage listener (file transport) asks the operators and emits events."""
+    dags, events_file, output = tmp_path / "dags", tmp_path / "openlineage.jsonl", tmp_path / "daily.jsonl"
+    dags.mkdir()
+    (dags / "trackier_lineage.py").write_text(E2E_DAG)
+    env = {
+        **os.environ,
+        "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
+        "AIRFLOW_CONN_TRACKIER_DEFAULT": connection_json(trackier_conn.base_url, trackier_conn.api_key),
+        "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(
+            {"type": "file", "log_file_path": str(events_file), "append": True}
+        ),
+        "LINEAGE_OUTPUT": str(output),
+    }
+    result = subprocess.run(
+        [sys.executable, str(dags / "trackier_lineage.py")],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert result.returncode == 0 and output.is_file(), result.stdout[-3000:] + result.stderr[-3000:]
+    events = [json.loads(line) for line in events_file.read_text().splitlines()]
+    complete = {e["job"]["name"]: e for e in events if e["eventType"] == "COMPLETE" and "." in e["job"]["name"]}
+
+    pull = complete["trackier_lineage.pull"]
+    (source,) = pull["inputs"]
+    assert (source["namespace"], source["name"]) == (trackier_conn.base_url, "/v2/reports/daily")
+    assert source["inputFacets"]["trackierQuery"]["start"] == "2026-11-20T00:00:00+00:00"
+    (target,) = pull["outputs"]
+    assert (target["namespace"], target["name"]) == ("file", str(output))
+    assert target["outputFacets"]["outputStatistics"]["rowCount"] == len(output.read_text().splitlines())
+
+    (created,) = complete["trackier_lineage.create"]["outputs"]
+    assert created["name"] == "/v2/categories" and created["outputFacets"]["trackierObject"]["created"] is True
+    assert trackier_conn.api_key not in events_file.read_text()
