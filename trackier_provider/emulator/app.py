@@ -12,7 +12,7 @@ from trackier_provider.emulator.errors import ApiError, error_body
 from trackier_provider.emulator.faults import DEFAULT_HTML, FaultPlan, FaultSet, RateLimiter
 from trackier_provider.emulator.handlers import register_all
 from trackier_provider.emulator.handlers.admin import ADMIN_PREFIX, AdminApi
-from trackier_provider.emulator.http import Outcome, Request, Response, json_response
+from trackier_provider.emulator.http import Outcome, Request, Response, error_response, json_response
 from trackier_provider.emulator.params import Params, parse_query
 from trackier_provider.emulator.requestlog import RequestLog
 from trackier_provider.emulator.router import Call, Router
@@ -22,7 +22,6 @@ from trackier_provider.emulator.traffic import Traffic
 log = logging.getLogger(__name__)
 
 PAGING_PARAMS = ("lastId", "page", "pageToken")
-SECRET_PARAMS = ("apikey", "api_key", "key", "password", "x-api-key")
 
 
 class EmulatorApp:
@@ -62,7 +61,7 @@ class EmulatorApp:
         key_present = bool(request.headers.get("x-api-key"))
         outcome, fault = self._answer(request, query)
         status = outcome.response.status if outcome.response is not None and not outcome.drop else None
-        self.request_log.add(request.method, request.path, _redact(query), key_present, status, fault)
+        self.request_log.add(request.method, request.path, query, key_present, status, fault)
         return outcome
 
     def _answer(self, request: Request, query: dict[str, list[str]]) -> tuple[Outcome, str | None]:
@@ -116,8 +115,4 @@ class EmulatorApp:
             return result if isinstance(result, Response) else json_response(result)
         except ApiError as error:
             chosen = error.variant or (variant if error.code == "107" else None) or "errors"
-            return json_response(error_body(error.status, error.code, error.message, chosen), error.status)
-
-
-def _redact(query: dict[str, list[str]]) -> dict[str, list[str]]:
-    return {k: (["***"] * len(v) if k.lower() in SECRET_PARAMS else v) for k, v in query.items()}
+            return error_response(error, chosen)

@@ -33,5 +33,10 @@ def check(key: str | None, expected: str, client_ip: str, networks: list[Network
         raise ApiError(400, "101", "API Key is not found in request headers or query params")
     if not hmac.compare_digest(key.encode(), expected.encode()):
         raise ApiError(400, "102", "Invalid API Key")
+    check_ip(client_ip, networks)
+
+
+def check_ip(client_ip: str, networks: list[Network]) -> None:
+    """Raise Trackier's 105 error when ``client_ip`` is outside the whitelist."""
     if not ip_allowed(client_ip, networks):
         raise ApiError(400, "105", f"IP address {client_ip} is not whitelisted for API access")

@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--network-url", default=defaults.network_url)
     parser.add_argument("--rate-limit", type=float, default=None, help="requests per second")
     parser.add_argument("--faults", default=None, help="JSON fault rule or list of rules")
+    parser.add_argument("--idle-timeout", type=float, default=defaults.idle_timeout,
+                        help="seconds a connection may go without a complete request before it is closed")
     return parser
 
 
@@ -45,7 +47,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         ip_whitelist=args.ip_whitelist, login_email=args.login_email, login_password=args.login_password,
         network_url=args.network_url,
         rate_limit={"requests_per_second": args.rate_limit} if args.rate_limit else None,
-        faults=_faults(args.faults),
+        faults=_faults(args.faults), idle_timeout=args.idle_timeout,
     )
 
 

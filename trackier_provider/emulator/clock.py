@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from datetime import datetime, timezone
+
+MAX_OFFSET = 100 * 365.25 * 86400
 
 
 class Clock:
@@ -23,9 +26,19 @@ class Clock:
         return datetime.fromtimestamp(self.timestamp(), tz=timezone.utc)
 
     def advance(self, seconds: float) -> None:
-        """Move the emulated clock by ``seconds`` (negative values move it back)."""
+        """Move the emulated clock by ``seconds`` (negative values move it back).
+
+        Raises ValueError, leaving the clock as it was, when the offset would not be a finite number of
+        seconds within :data:`MAX_OFFSET` (100 years) of real time.
+        """
         with self._lock:
-            self._offset += float(seconds)
+            try:
+                offset = self._offset + float(seconds)
+            except OverflowError:
+                offset = math.inf
+            if not abs(offset) <= MAX_OFFSET:  # NaN fails this too
+                raise ValueError(f"the clock must stay within {MAX_OFFSET:.0f} seconds (100 years) of real time")
+            self._offset = offset
 
     @property
     def offset(self) -> float:

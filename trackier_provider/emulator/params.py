@@ -139,8 +139,8 @@ class Params:
         name = self.text("zone", default="UTC") or "UTC"
         try:
             return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise self._fail(f'"zone" must be a valid timezone, got "{name}"') from None
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America" is a directory, a name too long
+            raise self._fail(f'"zone" must be a valid timezone, got "{name[:100]}"') from None
 
     def _given(self, name: str, has_default: bool) -> str | None:
         text = self.text(name)

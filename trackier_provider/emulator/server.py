@@ -56,7 +56,7 @@ class TrackierEmulator:
             asyncio.set_event_loop(loop)
 
             def protocol() -> HttpProtocol:
-                return HttpProtocol(self.app.handle, self._connections)
+                return HttpProtocol(self.app.handle, self._connections, self.config.idle_timeout)
 
             self._server = loop.run_until_complete(loop.create_server(protocol, sock=sock, backlog=4096))
             ready.set()

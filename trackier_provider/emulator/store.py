@@ -122,9 +122,9 @@ class Store:
         self.version += 1
 
     def resolve(self, collection: Collection[int], ref: str) -> dict[str, Any] | None:
-        """Find an object by numeric id or 24-hex hash id."""
-        if ref.isdigit():
-            return collection.find(int(ref))
+        """Find an object by numeric id (at most 18 ASCII digits) or 24-hex hash id."""
+        if ref.isascii() and ref.isdigit():
+            return collection.find(int(ref)) if len(ref) <= 18 else None
         if len(ref) == 24:
             try:
                 number = int(ref[14:], 16)

@@ -1,12 +1,16 @@
-"""The ``/_emulator/...`` control API (no key, not logged): health, request log, faults, rate limit, clock, reset."""
+"""The ``/_emulator/...`` control API: health, request log, faults, rate limit, clock, reset.
+
+No key is needed and nothing is logged, but the caller's IP must be in the emulator's whitelist (105 otherwise).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from trackier_provider.emulator.errors import ApiError, error_body, validation_error
-from trackier_provider.emulator.http import Request, Response, json_response
+from trackier_provider.emulator.auth import check_ip
+from trackier_provider.emulator.errors import ApiError, validation_error
+from trackier_provider.emulator.http import Request, Response, error_response, json_response
 
 if TYPE_CHECKING:
     from trackier_provider.emulator.app import EmulatorApp
@@ -41,16 +45,17 @@ class AdminApi:
             raise validation_error("Request body must be valid JSON") from None
 
     def handle(self, request: Request) -> Response:
-        """Answer a control request."""
+        """Answer a control request from a whitelisted IP (no key needed), or the error envelope."""
         name = request.path[len(ADMIN_PREFIX):].strip("/")
-        route = self.routes.get((request.method, name))
-        if route is None:
-            return json_response(error_body(404, "404", f"Unknown control endpoint {request.method} {name}"), 404)
         try:
+            check_ip(request.client_ip, self.app.whitelist)
+            route = self.routes.get((request.method, name))
+            if route is None:
+                raise ApiError(404, "404", f"Unknown control endpoint {request.method} {name}")
             with self.app.store.lock:
                 return json_response(route(request))
         except ApiError as error:
-            return json_response(error_body(error.status, error.code, error.message), error.status)
+            return error_response(error)
 
     def health(self, request: Request) -> dict[str, Any]:
         """Liveness plus the emulated time."""
@@ -69,7 +74,10 @@ class AdminApi:
             advance = body.get("advance") if isinstance(body, dict) else None
             if not isinstance(advance, (int, float)) or isinstance(advance, bool):
                 raise validation_error('"advance" must be a number of seconds')
-            self.app.clock.advance(advance)
+            try:
+                self.app.clock.advance(advance)
+            except ValueError as error:
+                raise validation_error(f'"advance" is out of range: {error}') from None
         return {"now": self.app.clock.now().isoformat(), "offset": self.app.clock.offset}
 
 

@@ -21,6 +21,7 @@ FILTER_STATUSES = (*STATUSES, "suspended")
 MODELS = ("cpa", "cpl", "cps", "cpi", "cpc", "cpm")
 VISIBILITIES = ("public", "private", "permission")
 CONV_TRACKING = ("postback", "iframe_https", "image_https")
+MAX_AMOUNT = 10**12  # a payout or revenue above this is a client bug, not money
 EDITABLE = ("advertiserId", "title", "description", "previewUrl", "url", "currency", "status", "commModel",
             "payoutCalParam", "device", "os", "visibility", "convTracking", "convTrackingDomain",
             "defaultGoalName", "categories", "trafficChannels", "redirectType", "appName", "appId",
@@ -60,9 +61,9 @@ def list_campaigns(app: EmulatorApp, call: Call) -> dict[str, Any]:
 
 
 def _validate_payouts(body: dict[str, Any]) -> None:
-    payouts = body.get("payouts")
-    if payouts is None:
+    if "payouts" not in body:
         return
+    payouts = body["payouts"]
     if not isinstance(payouts, list):
         raise validation_error('"payouts" must be an array')
     for index, item in enumerate(payouts):
@@ -71,8 +72,11 @@ def _validate_payouts(body: dict[str, Any]) -> None:
         for name in ("payout", "revenue", "geo"):
             if name not in item:
                 raise validation_error(f'"payouts[{index}].{name}" is required')
-        if not isinstance(item["payout"], (int, float)) or item["payout"] < 0:
-            raise validation_error(f'"payouts[{index}].payout" must be a positive number')
+        for name in ("payout", "revenue"):
+            if not isinstance(item[name], (int, float)) or isinstance(item[name], bool) or item[name] < 0:
+                raise validation_error(f'"payouts[{index}].{name}" must be a positive number')
+            if item[name] > MAX_AMOUNT:
+                raise validation_error(f'"payouts[{index}].{name}" must be less than or equal to {MAX_AMOUNT}')
         if not isinstance(item["geo"], list):
             raise validation_error(f'"payouts[{index}].geo" must be an array')
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +42,8 @@ def build_query(app: EmulatorApp, kind: str, p: Params) -> ReportQuery:
     start_day, end_day = p.day("start", today), p.day("end", today)
     if end_day < start_day:
         raise validation_error('"end" must be greater than or equal to "start"', variant="error_object")
+    if end_day == date.max:  # the window ends at the start of the next day, which does not exist
+        raise validation_error(f'"end" must be less than {date.max}', variant="error_object")
     if kind in FIXED_GROUPS:
         groups = FIXED_GROUPS[kind]
     else:
