@@ -92,13 +92,13 @@ def read_response(sock: socket.socket, buffer: bytes = b"", *, head_only: bool =
     return parsed
 
 
-def exchange(port: int, data: bytes, source: str = "127.0.0.1") -> list[RawResponse]:
+def exchange(port: int, data: bytes) -> list[RawResponse]:
     """Send ``data`` on a new connection, half-close it, read to the end: every response the server sent.
 
     Asserts that the server's output is a clean sequence of complete responses and that it ends the
     connection (the socket timeout turns a server that never does into a failure).
     """
-    with socket.create_connection(("127.0.0.1", port), timeout=10, source_address=(source, 0)) as sock:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         try:
             sock.sendall(data)
             sock.shutdown(socket.SHUT_WR)
