@@ -30,7 +30,8 @@ def test_a_keyset_list_reads_every_page_lazily(hook, trackier_conn) -> None:
 def test_a_page_list_and_its_total(hook, trackier_conn) -> None:
     coupons = list(hook.api.coupons.list(page_size=2))
     assert len(coupons) == len({c["code"] for c in coupons}) > 2
-    assert [r["query"].get("page") for r in api_calls(trackier_conn, "GET", "/v2/coupons")][:2] == [None, ["2"]]
+    pages = sorted(int(r["query"].get("page", ["1"])[0]) for r in api_calls(trackier_conn, "GET", "/v2/coupons"))
+    assert pages[:2] == [1, 2]  # pages may be requested ahead, in any order
 
 
 def test_an_unpaged_list_yields_its_records(hook, trackier_conn) -> None:

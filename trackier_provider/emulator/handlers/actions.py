@@ -15,7 +15,7 @@ from trackier_provider.emulator import validation as v
 from trackier_provider.emulator.errors import ApiError, not_found, validation_error
 from trackier_provider.emulator.handlers.common import done, editable, lookup, now_iso
 from trackier_provider.emulator.handlers.objects import INVOICE, TARGETING, TEAM_MEMBER, rule
-from trackier_provider.emulator.handlers.resources import Kind, Obj, check_body, hash_of, new_key, table
+from trackier_provider.emulator.handlers.resources import Kind, Obj, array, check_body, hash_of, new_key, table
 from trackier_provider.emulator.http import Response, json_response
 from trackier_provider.emulator.router import Call
 
@@ -48,8 +48,8 @@ def campaign_settings(app: EmulatorApp, operation: Operation, call: Call) -> Obj
             raise validation_error('"image" is required')
         body = {"thumbnail": f"{TRACKING_HOST}/thumbnails/{campaign['hashId']}/{image['filename']}"}
     elif operation.name == "campaigns.postback_settings.update":
-        goals = body.get("goals", [])
-        if not isinstance(goals, list) or not all(isinstance(g, dict) for g in goals):
+        goals = array(body, "goals")
+        if not all(isinstance(g, dict) for g in goals):
             raise validation_error('"goals" must be an array of objects')
         body = {"postbackSettings": goals}
     _save_campaign(app, campaign, body)
@@ -117,8 +117,7 @@ def _payout_index(campaign: Obj, call: Call) -> int:
 
 
 def _payout(app: EmulatorApp, campaign: Obj, body: Obj, key: str, created: str) -> Obj:
-    if not isinstance(body.get("geo"), list):
-        raise validation_error('"geo" must be an array')
+    array(body, "geo", required=True)
     for name in ("payout", "revenue"):
         v.of_type(body, name, (int, float), "number")
     item = app.store.seeds.payout(campaign["hashId"], campaign["id"], 0, str(body.get("currency") or
@@ -126,7 +125,7 @@ def _payout(app: EmulatorApp, campaign: Obj, body: Obj, key: str, created: str) 
                                   float(body["payout"]), [str(g) for g in body["geo"]], 0)
     extra: Obj = {k: body[k] for k in ("region", "city", "goalId", "landingPages") if k in body}
     if "pubIds" in body:  # a payout answer holds them as one comma-separated string
-        extra["pubIds"] = ",".join(str(p) for p in body["pubIds"])
+        extra["pubIds"] = ",".join(str(p) for p in array(body, "pubIds"))
     return item | extra | {"_id": key, "revenue": round(float(body["revenue"]), 2), "created": created}
 
 
@@ -240,9 +239,7 @@ def access_update(app: EmulatorApp, operation: Operation, call: Call) -> Obj:
     body = check_body(operation, call)
     pairs: list[list[Obj]] = []
     for name, collection in (("campaign_ids", app.store.campaigns), ("publisher_ids", app.store.publishers)):
-        if not isinstance(body[name], list):
-            raise validation_error(f'"{name}" must be an array')
-        found = [app.store.resolve(collection, str(ref)) for ref in body[name]]
+        found = [app.store.resolve(collection, str(ref)) for ref in array(body, name, required=True)]
         pairs.append([obj for obj in found if obj is not None])
         if len(pairs[-1]) < len(found):
             raise validation_error(f'"{name}" contains an unknown id')
@@ -356,13 +353,13 @@ def assign_managers(app: EmulatorApp, operation: Operation, call: Call) -> Obj:
     """``POST /v2/publishers/assign-managers``: the team members become the publishers' managers."""
     body = check_body(operation, call)
     managers = []
-    for ref in body.get("manager_ids", []):
+    for ref in array(body, "manager_ids"):
         member = table(app, TEAM_MEMBER).find("", str(ref))
         if member is None:
             raise validation_error(f'"manager_ids" contains an unknown team member: {ref}')
         managers.append({"id": member["id"], "name": member["name"], "email": member["email"]})
     changed = []
-    for ref in body.get("ids", []):
+    for ref in array(body, "ids"):
         publisher = lookup(app, app.store.publishers, str(ref), "Publisher")
         publisher = editable(publisher) | {"managers": managers, "modified": now_iso(app)}
         app.store.publishers.put(publisher)

@@ -12,7 +12,7 @@ from trackier_provider.api import MODELS
 from trackier_provider.emulator import validation as v
 from trackier_provider.emulator.errors import validation_error
 from trackier_provider.emulator.handlers.common import now_iso, pick_fields
-from trackier_provider.emulator.handlers.resources import Builder, Handler, Kind, Obj, crud, hash_of, table
+from trackier_provider.emulator.handlers.resources import Builder, Handler, Kind, Obj, array, crud, hash_of, table
 from trackier_provider.emulator.rng import iso
 from trackier_provider.emulator.seed import CATALOG_EPOCH
 
@@ -77,8 +77,7 @@ def landing_page(app: EmulatorApp, body: Obj, parent: Obj | None, key: str) -> O
 
 def goal(app: EmulatorApp, body: Obj, parent: Obj | None, key: str) -> Obj:
     """GoalCreate -> a campaign goal."""
-    if not isinstance(body["payouts"], list):
-        raise validation_error('"payouts" must be an array')
+    array(body, "payouts", required=True)
     return _stamped(app, {"_id": key, "blacklistPostbackPubs": [], "whitelistPostbackPubs": [], "trackMultiConv": 0}
                     | _fields(body, "title", "value", "type", "payout_model", "payouts", "blacklistPostbackPubs",
                               "whitelistPostbackPubs", "trackMultiConv", "dcs"))
@@ -97,9 +96,8 @@ def rule(app: EmulatorApp, body: Any, key: str) -> Obj:
 
 def targeting(app: EmulatorApp, body: Obj, parent: Obj | None, key: str) -> Obj:
     """TargetingCreate -> a targeting block with its rules."""
-    if not isinstance(body["rules"], list):
-        raise validation_error('"rules" must be an array')
-    rules = [rule(app, item, f"{key[:-4]}{index:04x}") for index, item in enumerate(body["rules"], start=1)]
+    items = array(body, "rules", required=True)
+    rules = [rule(app, item, f"{key[:-4]}{index:04x}") for index, item in enumerate(items, start=1)]
     return _stamped(app, {"_id": key, "publisherIds": [], "excludedPubIds": [], "rules": rules}
                     | _fields(body, "name", "condition", "event", "publisherIds", "excludedPubIds"))
 
@@ -128,8 +126,10 @@ def tracking_domain(app: EmulatorApp, body: Obj, parent: Obj | None, key: str) -
     host = str(body["host"]).strip().lower()
     if table(app, TRACKING_DOMAIN).find("", host) is not None:
         raise validation_error(f'Tracking domain "{host}" already exists')
+    if body.get("def", 0) not in (0, 1) or isinstance(body.get("def"), bool):
+        raise validation_error('"def" must be one of [0, 1]')
     return _stamped(app, {"_id": key, "host": host, "protocol": body.get("protocol", "https"),
-                          "pubs": [str(p) for p in body.get("pubs", [])], "isDefault": int(body.get("def", 0)),
+                          "pubs": [str(p) for p in array(body, "pubs")], "isDefault": int(body.get("def", 0)),
                           "visibility": "public", "type": "custom", "status": "active"})
 
 

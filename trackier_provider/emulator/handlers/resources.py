@@ -155,6 +155,14 @@ def check_body(operation: Operation, call: Call) -> Obj:
     return body
 
 
+def array(body: Obj, name: str, *, required: bool = False) -> list[Any]:
+    """``body[name]`` as a list (``[]`` when absent and not ``required``), or 107 ``"<name>" must be an array``."""
+    value = body.get(name, None if required else [])
+    if not isinstance(value, list):
+        raise validation_error(f'"{name}" must be an array')
+    return value
+
+
 def nest(dotted: str | None, value: Any) -> Obj:
     """``{"data": {"postback": value}}`` for ``data.postback``; ``{}`` for no path."""
     if not dotted:
@@ -267,5 +275,7 @@ def register_table(router: Router, app: EmulatorApp, routes: dict[str, Handler],
                    variant=variants.get(name))
 
 
-__all__ = ["Kind", "Table", "check_body", "check_query", "crud", "form", "hash_of", "nest", "paged", "register_table",
-           "table"]
+__all__ = [
+    "Kind", "Table", "array", "check_body", "check_query", "crud", "form", "hash_of", "nest", "paged",
+    "register_table", "table",
+]
