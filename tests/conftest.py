@@ -64,3 +64,14 @@ def airflow_db() -> Path:
     airflow = Path(sys.executable).with_name("airflow")
     subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True, env=os.environ.copy())
     return _AIRFLOW_HOME
+
+
+@pytest.fixture(autouse=True)
+def _fresh_budgets():
+    """Request budgets are per process (``hooks.throttle``): give each test its own, so a 429 pause or a
+    throttle set by one test never slows another."""
+    from trackier_provider.hooks import throttle
+
+    throttle._BUDGETS.clear()
+    yield
+    throttle._BUDGETS.clear()

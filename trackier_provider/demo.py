@@ -27,6 +27,9 @@ from typing import Any
 #: Example DAGs in the order a new network would use them.
 DAG_ORDER = ["campaign_setup", "publisher_onboarding", "bulk_conversions", "report_pull"]
 DEMO_API_KEY = "demo-api-key"  # the emulator's key: not a secret, the emulator runs on loopback only
+#: The pool every Trackier task of the demo runs in (``[trackier] pool``), and its slots.
+DEMO_POOL = "trackier"
+DEMO_POOL_SLOTS = 8
 #: Environment variable naming the address ``make airflow``'s API server / UI listens on (default: loopback).
 HOST_VARIABLE = "TRACKIER_DEMO_HOST"
 DEFAULT_HOST = "127.0.0.1"
@@ -72,7 +75,8 @@ def demo_connection(base_url: str) -> dict[str, Any]:
     All of them are stored so that editing the connection in the UI shows each field filled in.
     ``panel_url`` is the emulator too: it has no panel pages, but links then stay on this machine.
     """
-    extra = {"timeout": 30, "max_retries": 3, "requests_per_second": 20, "page_size": 1000, "panel_url": base_url}
+    extra = {"timeout": 30, "max_retries": 3, "requests_per_second": 20, "reports_per_minute": 200,
+             "logs_per_minute": 600, "max_parallel_pages": 4, "page_size": 1000, "panel_url": base_url}
     return {"conn_type": "trackier", "host": base_url, "password": DEMO_API_KEY, "extra": extra}
 
 
@@ -114,6 +118,8 @@ def _prepare_environment(
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
     os.environ.setdefault("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "False")
     os.environ["AIRFLOW_CONN_TRACKIER_DEFAULT"] = json.dumps(demo_connection(base_url))
+    # Every Trackier task runs in the Trackier pool (made by _migrate), as the README advises a network to do.
+    os.environ["AIRFLOW__TRACKIER__POOL"] = DEMO_POOL
     os.environ.setdefault("TRACKIER_EXAMPLES_BASE_PATH", str(output))
     # Short waits: the emulator's report windows settle in seconds, not hours.
     os.environ.setdefault("TRACKIER_EXAMPLES_POKE_SECONDS", "2")
@@ -177,6 +183,7 @@ def _run_airflow(*args: str, check: bool = True) -> None:
 def _migrate(home: Path) -> None:
     print(f"Preparing Airflow's metadata database in {home} ...", flush=True)
     _run_airflow("db", "migrate")
+    _run_airflow("pools", "set", DEMO_POOL, str(DEMO_POOL_SLOTS), "Trackier API: tasks using the key at once")
     protect_home(home)  # also the airflow.cfg this process wrote when it imported Airflow
 
 

@@ -99,6 +99,15 @@ class TrackierResponseError(TrackierAPIError):
     """The answer was not the JSON Trackier sends: an HTML page from a proxy, an empty or cut-off body."""
 
 
+class TrackierRedirectError(TrackierAPIError):
+    """The API answered with a redirect (HTTP 3xx). The provider never follows one: a redirect to another
+    origin would carry the ``X-Api-Key`` header (and a create body) to a host that is not the API."""
+
+
+class TrackierObjectExistsError(TrackierError):
+    """``if_exists="fail"`` and an object with the same natural key is already in Trackier."""
+
+
 class TrackierConnectionError(TrackierError):
     """The request never got an answer: connection refused or dropped, or a timeout.
 

@@ -3,12 +3,13 @@
 Targets are local paths, fsspec URLs (``s3://``, ``gs://``, ``memory://``, ``file://``, ...) resolved with
 fsspec's default credentials, or an ``ObjectStoragePath`` (which brings its Airflow connection).
 
-- Streaming: records are written one at a time as they arrive, so memory stays constant however many rows.
+- Streaming: records are written a page (or a batch) at a time as they arrive, so memory is bounded by a
+  page, however many rows.
 - Checked first: the format comes from ``output_format`` or the file's extension, and an extension this module
   does not write (``.parquet``, ``.xlsx``, ``.json``, ``.zst``, ...) or a path ending in ``/`` is refused by
   ``output_spec`` without any I/O (so in an operator's ``__init__`` for a static path). An existing directory
-  (or a file where the parent directory should be) is refused by ``write_records`` before it takes the first
-  record, so before a lazy fetch has sent any request.
+  (or a file where the parent directory should be) is refused by ``write_pages`` before it takes the first
+  page, so before a lazy fetch has sent any request.
 - Atomic: rows go to a hidden temporary file ``.<name>.trackier-tmp-<32 hex digits>`` in the same directory
   or bucket and are moved to the final name only after the last row; on failure the temporary file is
   removed, so a failed or retried task never leaves a partial file under the final name. A try killed
@@ -31,12 +32,14 @@ import os
 import posixpath
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import IO, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from trackier_provider.exceptions import TrackierConfigError
+from trackier_provider.hooks.envelopes import RawJson
 
 log = logging.getLogger(__name__)
 
@@ -189,40 +192,61 @@ class _CsvSink:
         self.writer.writerow(row)
 
 
-class _JsonlSink:
-    def __init__(self, text: IO[str]) -> None:
-        self.text = text
-
-    def write(self, record: Any) -> None:
-        self.text.write(json.dumps(record, default=str, separators=(",", ":"), ensure_ascii=False))
-        self.text.write("\n")
+#: One encoder for every JSON Lines row (``json.dumps`` with options would build a new one per record).
+_JSON_LINE = json.JSONEncoder(default=str, separators=(",", ":"), ensure_ascii=False).encode
 
 
-def _write_stream(raw: IO[bytes], spec: OutputSpec, records: Iterable[Any]) -> int:
+def _write_stream(raw: IO[bytes], spec: OutputSpec, pages: Iterable[Sequence[Any]]) -> int:
     stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if spec.gzip else raw  # type: ignore[assignment]
-    text = io.TextIOWrapper(stream, encoding="utf-8", newline="" if spec.format == "csv" else None,
-                            write_through=False)
-    sink = _CsvSink(text) if spec.format == "csv" else _JsonlSink(text)
     rows = 0
     try:
-        for record in records:
-            if spec.format == "csv" and not isinstance(record, Mapping):
-                raise TrackierConfigError("output_format", "csv needs object records", "Use output_format='jsonl'.")
-            sink.write(record)
-            rows += 1
-        text.flush()
+        if spec.format == "jsonl":  # a page at a time: one write per page, not per record
+            for page in pages:
+                if page:
+                    # Records read raw (``RawJson``) are written as the server sent them, not re-encoded.
+                    lines = page if type(page[0]) is RawJson else map(_JSON_LINE, page)
+                    stream.write(("\n".join(lines) + "\n").encode("utf-8"))
+                    rows += len(page)
+            return rows
+        text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=False)
+        try:
+            sink = _CsvSink(text)
+            for page in pages:
+                for record in page:
+                    if not isinstance(record, Mapping):
+                        raise TrackierConfigError(
+                            "output_format", "csv needs object records", "Use output_format='jsonl'."
+                        )
+                    sink.write(record)
+                    rows += 1
+            text.flush()
+        finally:
+            text.detach()  # leave closing of the underlying streams to the caller
+        return rows
     finally:
-        text.detach()  # leave closing of the underlying streams to the caller
         if spec.gzip:
             stream.close()  # writes the gzip trailer; does not close ``raw``
-    return rows
+
+
+def batches(records: Iterable[Any], size: int = 1000) -> Iterator[list[Any]]:
+    """``records`` in lists of ``size`` (the last one shorter), lazily."""
+    iterator = iter(records)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 def write_records(records: Iterable[Any], spec: OutputSpec) -> int:
-    """Stream ``records`` to ``spec.target`` atomically; return the number of rows written.
+    """Stream ``records`` to ``spec.target`` atomically; return the number of rows written (see
+    ``write_pages``, which this feeds with batches of records)."""
+    return write_pages(batches(records), spec)
+
+
+def write_pages(pages: Iterable[Sequence[Any]], spec: OutputSpec) -> int:
+    """Stream ``pages`` (lists of records, e.g. ``TrackierHook.iter_pages``) to ``spec.target`` atomically;
+    return the number of rows written.
 
     The target is checked (not a directory, its parent not a file) and the temporary files an earlier killed
-    try left for it are removed before the first record is taken, so a lazy ``records`` (the operators'
+    try left for it are removed before the first page is taken, so a lazy ``pages`` (the operators'
     paginated fetch) sends no request for a target that cannot be written.
     """
     fs, path = _filesystem(spec.target)
@@ -243,7 +267,7 @@ def write_records(records: Iterable[Any], spec: OutputSpec) -> int:
         ) from None
     try:
         with raw:
-            rows = _write_stream(raw, spec, records)
+            rows = _write_stream(raw, spec, pages)
         fs.mv(temporary, path)
     except BaseException:
         _remove_quietly(fs, temporary)
@@ -303,10 +327,12 @@ __all__ = [
     "FORMAT_EXTENSIONS",
     "OutputSpec",
     "asset_uri",
+    "batches",
     "display_uri",
     "is_templated",
     "output_spec",
     "output_uri",
     "read_records",
+    "write_pages",
     "write_records",
 ]

@@ -29,7 +29,22 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
     "requests_per_second": {
         "label": "Requests per second",
         "schema": {"type": ["number", "null"]},
-        "description": "Client-side throttle shared by every call of one hook; empty for none.",
+        "description": "Budget of every hook and trigger of one process on this connection; empty for none.",
+    },
+    "reports_per_minute": {
+        "label": "Report requests per minute",
+        "schema": {"type": ["number", "null"], "default": 200},
+        "description": "Budget for /v2/reports/* per process (Trackier documents 200/min for reports).",
+    },
+    "logs_per_minute": {
+        "label": "Log requests per minute",
+        "schema": {"type": ["number", "null"]},
+        "description": "Budget for conversion, click and other raw logs per process; empty: requests per second.",
+    },
+    "max_parallel_pages": {
+        "label": "Pages fetched at once",
+        "schema": {"type": ["integer", "null"], "default": 4},
+        "description": "Pages of a long list requested while earlier ones are written (1 = one at a time).",
     },
     "page_size": {
         "label": "Page size",
@@ -52,6 +67,9 @@ UI_FIELD_BEHAVIOUR: dict[str, Any] = {
         "timeout": "60",
         "max_retries": "5",
         "requests_per_second": "5",
+        "reports_per_minute": "200",
+        "logs_per_minute": "60",
+        "max_parallel_pages": "4",
         "page_size": "1000",
         "panel_url": "https://yournetwork.trackier.com",
     },

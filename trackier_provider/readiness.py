@@ -22,7 +22,11 @@ from importlib import import_module
 from typing import Any
 
 from trackier_provider.exceptions import TrackierConfigError, TrackierError, TrackierResponseError
+from trackier_provider.hooks.pagination import records_of as answer_records
+from trackier_provider.paths import build_path
 from trackier_provider.version_compat import AirflowFailException
+
+JOB_PATH = "/v2/jobs/{job_id}"
 
 #: The clock of every readiness decision and trigger deadline, in POSIX seconds. Tests may replace it
 #: (``monkeypatch.setattr(readiness, "clock", ...)``) to follow the emulator's adjustable clock.
@@ -49,10 +53,25 @@ def request_key(path: str, params: Mapping[str, Any]) -> str:
 
 def records_of(payload: Any, endpoint: str) -> list[dict[str, Any]]:
     """The ``records`` of an aggregate report answer, or a clear error for any other shape."""
-    records = payload.get("records") if isinstance(payload, Mapping) else None
-    if not isinstance(records, list):
-        raise TrackierResponseError("expected a JSON object with a 'records' list", method="GET", endpoint=endpoint)
-    return [r for r in records if isinstance(r, Mapping)]  # type: ignore[misc]
+    return [r for r in answer_records(payload, "records", endpoint) if isinstance(r, Mapping)]  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class ReportFigures:
+    """What the readiness rule needs from one report answer, computed once however many waiters share it:
+    the rows, their count and totals, and a digest of both."""
+
+    records: list[dict[str, Any]]
+    rows: int
+    totals: dict[str, float]
+    digest: str
+
+
+def figures_of(payload: Any, endpoint: str) -> ReportFigures:
+    """``ReportFigures`` of an aggregate report answer (``TrackierResponseError`` for any other shape)."""
+    records = records_of(payload, endpoint)
+    totals = totals_of(records)
+    return ReportFigures(records, len(records), totals, digest({"rows": len(records), "totals": totals}))
 
 
 def totals_of(records: Sequence[Mapping[str, Any]]) -> dict[str, float]:
@@ -128,17 +147,16 @@ class ReportReadiness:
 
     def assess(
         self,
-        records: list[dict[str, Any]],
+        figures: ReportFigures,
         *,
         request: str,
         state: Mapping[str, Any] | None,
         at: float | None = None,
     ) -> Verdict:
-        """Judge one poll of the report identified by ``request`` given the previous polls' ``state``."""
+        """Judge one poll (its ``figures``) of the report identified by ``request`` given the previous
+        polls' ``state``."""
         at = now() if at is None else at
-        rows = len(records)
-        totals = totals_of(records)
-        fingerprint = digest({"rows": rows, "totals": totals})
+        rows, totals, fingerprint = figures.rows, figures.totals, figures.digest
         previous = state if state and state.get("request") == request else None
         if previous and previous.get("digest") == fingerprint:
             polls, since = int(previous.get("polls", 0)) + 1, float(previous.get("since", at))
@@ -155,7 +173,7 @@ class ReportReadiness:
             reason = f"totals unchanged for {polls} of {self.settle_polls} polls"
         elif unchanged < self.settle_period:
             reason = f"totals unchanged for {unchanged:.0f}s of {self.settle_period:.0f}s"
-        elif self.ready_check is not None and not (load_callable(self.ready_check))(records):  # type: ignore[misc]
+        elif self.ready_check is not None and not (load_callable(self.ready_check))(figures.records):  # type: ignore[misc]
             reason = "ready_check returned False"
         else:
             reason = f"{rows} rows, totals unchanged over {polls} polls and {unchanged:.0f}s"
@@ -211,11 +229,16 @@ def _count(value: Any) -> int:
         return 0
 
 
+def job_path(job_id: Any) -> str:
+    """``GET`` path of one job, the id checked (``TrackierConfigError`` for ``..``, ``/``, empty...)."""
+    return build_path(JOB_PATH, job_id=job_id)
+
+
 def read_job(job_id: str, payload: Any) -> JobProgress:
     """Parse ``{"success": true, "job": {...}, "log": [...]}`` into a :class:`JobProgress`."""
     job = payload.get("job") if isinstance(payload, Mapping) else None
     if not isinstance(job, Mapping):
-        raise TrackierResponseError("expected a JSON object with a 'job'", method="GET", endpoint=f"/v2/jobs/{job_id}")
+        raise TrackierResponseError("expected a JSON object with a 'job'", method="GET", endpoint=job_path(job_id))
     raw = job.get("result")
     result: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
     lines = payload.get("log") or []
@@ -230,11 +253,14 @@ def read_job(job_id: str, payload: Any) -> JobProgress:
 
 __all__ = [
     "JobProgress",
+    "ReportFigures",
     "ReportReadiness",
     "TrackierJobFailedError",
     "Verdict",
     "callable_path",
     "clock",
+    "figures_of",
+    "job_path",
     "load_callable",
     "now",
     "read_job",

@@ -14,9 +14,15 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from trackier_provider.exceptions import TrackierConfigError
+from trackier_provider.validation import check_number, require_text
 
 DATE_FORMAT = "%Y-%m-%d"
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+#: Dates a window may use: anything outside is a typo (``0026-11-20``) and would not be spelled
+#: YYYY-MM-DD by ``strftime`` (years before 1000 lose their leading zeros).
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 1, 1)
+MAX_LOOKBACK_DAYS = 3660
 
 
 @dataclass(frozen=True)
@@ -52,25 +58,37 @@ class Window:
         return {"start": self.start.isoformat(), "end": self.end.isoformat(), "timezone": self.timezone}
 
 
-def zone(name: str) -> ZoneInfo:
+def zone(name: Any) -> ZoneInfo:
     """Look up an IANA timezone, with a clear error for a typo."""
+    text = require_text("timezone", name)
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file name
         raise TrackierConfigError(
-            "timezone", f"{name!r} is not an IANA timezone", "Use a name such as 'UTC' or 'Europe/London'."
+            "timezone", f"{text!r} is not an IANA timezone", "Use a name such as 'UTC' or 'Europe/London'."
         ) from None
+
+
+def check_lookback(days: Any) -> int:
+    """``lookback`` as whole days in ``0..MAX_LOOKBACK_DAYS`` (``True`` is not a day)."""
+    return int(check_number("lookback", days, whole=True, at_least=0, at_most=MAX_LOOKBACK_DAYS, required=True))
 
 
 def _to_instant(value: Any, tz: ZoneInfo, field: str, *, is_end: bool) -> datetime:
     if isinstance(value, str):
-        text = value.strip()
+        text = require_text(field, value)
         try:
             value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
         except ValueError:
             raise TrackierConfigError(
                 field, f"{value!r} is not a date or datetime", "Use YYYY-MM-DD or an ISO datetime."
             ) from None
+    if not isinstance(value, date):
+        raise TrackierConfigError(field, f"expected a date, datetime or string, got {type(value).__name__}")
+    if not EARLIEST <= (value.date() if isinstance(value, datetime) else value) < LATEST:
+        raise TrackierConfigError(
+            field, f"{value} is outside the years {EARLIEST.year}-{LATEST.year - 1}", "Check the year of the date."
+        )
     if isinstance(value, datetime):
         # Airflow hands over pendulum datetimes, whose arithmetic drops a stdlib tz: use a plain datetime.
         plain = datetime(
@@ -78,10 +96,8 @@ def _to_instant(value: Any, tz: ZoneInfo, field: str, *, is_end: bool) -> dateti
             tzinfo=value.tzinfo,
         )
         return plain.astimezone(tz) if plain.tzinfo else plain.replace(tzinfo=tz)
-    if isinstance(value, date):
-        day = datetime(value.year, value.month, value.day, tzinfo=tz)
-        return day + timedelta(days=1) if is_end else day
-    raise TrackierConfigError(field, f"expected a date, datetime or string, got {type(value).__name__}")
+    day = datetime(value.year, value.month, value.day, tzinfo=tz)
+    return day + timedelta(days=1) if is_end else day
 
 
 def resolve_window(
@@ -89,13 +105,12 @@ def resolve_window(
     end: Any = None,
     *,
     context: Mapping[str, Any] | None = None,
-    timezone: str = "UTC",
-    lookback_days: int = 0,
+    timezone: Any = "UTC",
+    lookback_days: Any = 0,
 ) -> Window:
     """The window a task reads: explicit ``start``/``end`` or the run's data interval, widened by lookback."""
     tz = zone(timezone)
-    if not isinstance(lookback_days, int) or lookback_days < 0:
-        raise TrackierConfigError("lookback", f"must be a whole number of days >= 0, got {lookback_days!r}")
+    lookback_days = check_lookback(lookback_days)
     context = context or {}
     from_interval = start in (None, "") and end in (None, "")
     if start in (None, ""):
@@ -120,4 +135,4 @@ def resolve_window(
         )
     if finish <= begin:
         raise TrackierConfigError("end", f"{finish.isoformat()} is not after start {begin.isoformat()}")
-    return Window(begin - timedelta(days=lookback_days), finish, timezone)
+    return Window(begin - timedelta(days=lookback_days), finish, tz.key)

@@ -65,7 +65,7 @@ def test_hook_arguments_override_extras(monkeypatch):
 
 def test_bad_extra_names_the_field(monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_TRACKIER_DEFAULT", "trackier://:abc@?timeout=soon")
-    with pytest.raises(TrackierConfigError, match=r"'timeout'.*expected a number"):
+    with pytest.raises(TrackierConfigError, match=r"extra 'timeout'.*must be a number, got 'soon'"):
         TrackierHook().settings  # noqa: B018
 
 
@@ -74,3 +74,66 @@ def test_ui_field_behaviour():
     assert behaviour["relabeling"] == {"host": "API base URL", "password": "API Key"}
     assert set(behaviour["hidden_fields"]) == {"login", "schema", "port"}
     assert behaviour["placeholders"]["host"] == "https://api.trackier.com"
+
+
+@pytest.mark.parametrize(
+    ("host", "schema", "port", "problem"),
+    [
+        ("ftp://x.example", None, None, "does not start with http:// or https://"),
+        ("file:///etc/passwd", None, None, "does not start with http:// or https://"),
+        ("x.example", "gopher", None, "does not start with http:// or https://"),
+        ("http://", None, None, "has no valid host"),
+        ("http://[::1", None, None, "is not a valid URL"),
+        ("http://h:99999", None, None, "is not a valid URL"),
+        ("https://user:pw@x.example", None, None, "credentials"),
+        ("api.example.com\nx", None, None, "control character"),
+        ("http://127.0.0.1:8099", None, 9000, "differs from the port in the host"),
+    ],
+)
+def test_hosts_requests_cannot_call_are_refused(host, schema, port, problem):
+    with pytest.raises(TrackierConfigError, match=problem):
+        base_url_from(host, schema, port)
+
+
+def test_port_of_a_host_with_a_scheme_is_kept():
+    assert base_url_from("http://127.0.0.1", None, 8099) == "http://127.0.0.1:8099"
+
+
+@pytest.mark.parametrize(
+    ("extra", "problem"),
+    [
+        ({"timeout": True}, "must be a number, got True"),
+        ({"timeout": "nan"}, "must be a finite number"),
+        ({"timeout": 1e300}, "<= 3600"),
+        ({"page_size": 2.5}, "must be a whole number, got 2.5"),
+        ({"max_retries": float("inf")}, "must be a finite number"),
+        ({"max_retries": 2.7}, "must be a whole number"),
+        ({"requests_per_second": 1e-300}, ">= 0.001"),
+        ({"panel_url": "javascript:alert(1)"}, "does not start with http"),
+        ({"panel_url": 5}, "must be text"),
+    ],
+)
+def test_bad_extras_are_refused(monkeypatch, extra, problem):
+    monkeypatch.setenv("AIRFLOW_CONN_TRACKIER_DEFAULT", connection_json("http://127.0.0.1:8099", CANARY_KEY, **extra))
+    with pytest.raises(TrackierConfigError, match=problem) as info:
+        TrackierHook().settings  # noqa: B018
+    assert info.value.field.startswith("connection extra")
+
+
+def test_key_with_a_control_character_is_refused_without_showing_it(monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_TRACKIER_DEFAULT", connection_json("http://127.0.0.1:8099", "abc\ndef-Canary"))
+    with pytest.raises(TrackierConfigError, match="control character") as info:
+        TrackierHook().settings  # noqa: B018
+    assert "Canary" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [({"timeout": True}, "timeout"), ({"max_retries": float("inf")}, "max_retries"),
+     ({"page_size": 2.5}, "page_size"), ({"retry_deadline": float("nan")}, "retry_deadline"),
+     ({"requests_per_second": 0}, "requests_per_second"), ({"trackier_conn_id": 5}, "trackier_conn_id")],
+)
+def test_hook_arguments_are_checked_at_construction(kwargs, field):
+    with pytest.raises(TrackierConfigError) as info:
+        TrackierHook(**kwargs)
+    assert info.value.field == field

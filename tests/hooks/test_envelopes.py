@@ -84,3 +84,54 @@ def test_success_false_on_200_is_an_error():
 def test_decode_json_rejects_garbage(body):
     with pytest.raises(TrackierResponseError):
         decode_json(body, status=200, method="GET", endpoint="/v2/x")
+
+
+# ------------------------------------------------------------------ pages kept raw (JSON Lines exports)
+PAGE_TEXT = (
+    '{"conversions": [{"id": "a", "note": "say \\"hi\\", [ok]", "n": 1.5, "u": "Zürich \\u00e9"},\n'
+    '  {"id":"b","tags":["x",{"y":null}]} ], "pagination": {"perPage": 2, "total": 9}, "columns": {}}'
+)
+
+
+def test_a_page_keeps_each_record_as_sent() -> None:
+    import json
+
+    from trackier_provider.hooks.envelopes import RawJson, decode_page
+
+    page = decode_page(PAGE_TEXT.encode(), "conversions", status=200, method="GET", endpoint="/x")
+    records = page["conversions"]
+    assert all(type(r) is RawJson for r in records)
+    assert records[1] == '{"id":"b","tags":["x",{"y":null}]}'  # byte for byte, not re-encoded
+    assert [json.loads(r) for r in records] == json.loads(PAGE_TEXT)["conversions"]
+    assert page["pagination"] == {"perPage": 2, "total": 9}
+
+
+def test_a_pretty_printed_record_becomes_one_line() -> None:
+    import json
+
+    from trackier_provider.hooks.envelopes import decode_page
+
+    text = '{"data": {"page": 1, "changedCampaigns": [\n  {\n    "id": 1,\n    "t": "a\\nb"\n  }\n]}}'
+    page = decode_page(text.encode(), "data.changedCampaigns", status=200, method="GET", endpoint="/x")
+    (record,) = page["data"]["changedCampaigns"]
+    assert "\n" not in record and json.loads(record) == {"id": 1, "t": "a\nb"}
+    assert page["data"]["page"] == 1
+
+
+@pytest.mark.parametrize(
+    "text", ['{"errors": [{"code": "107"}]}', "null", "[]", '{"conversions": {"id": 1}}', '{"conversions": 5}'],
+)
+def test_other_shapes_are_decoded_plainly_for_the_usual_checks(text) -> None:
+    import json
+
+    from trackier_provider.hooks.envelopes import decode_page
+
+    assert decode_page(text.encode(), "conversions", status=200, method="GET", endpoint="/x") == json.loads(text)
+
+
+@pytest.mark.parametrize("text", ['{"conversions": [{"id": 1},]}', '{"conversions": [{"id": 1}]', "<html>"])
+def test_broken_json_is_still_a_response_error(text) -> None:
+    from trackier_provider.hooks.envelopes import decode_page
+
+    with pytest.raises(TrackierResponseError):
+        decode_page(text.encode(), "conversions", status=200, method="GET", endpoint="/x")

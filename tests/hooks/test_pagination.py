@@ -45,13 +45,21 @@ def test_every_record_exactly_once(hook, trackier_conn, paging, params, small, b
 def test_repeating_page_is_detected(hook, trackier_conn, paging, params):
     trackier_conn.add_fault({"kind": "repeat_page", "path": paging.path})
     with pytest.raises(TrackierPaginationError, match=r"same page twice|second time"):
-        for _ in hook.paginate(paging, params, page_size=100 if paging.min_limit else 5):
+        for _ in hook.paginate(paging, params, page_size=100 if paging.min_limit else 5, max_parallel_pages=1):
             pass
     assert len([r for r in trackier_conn.requests if r["path"] == paging.path]) <= 3
 
 
+def test_repeating_page_is_detected_with_pages_in_flight(hook, trackier_conn):
+    trackier_conn.add_fault({"kind": "repeat_page", "path": CONVERSIONS.path})
+    with pytest.raises(TrackierPaginationError, match="same page twice"):
+        for _ in hook.paginate(CONVERSIONS, DAY, page_size=100, max_parallel_pages=4):
+            pass
+    assert len([r for r in trackier_conn.requests if r["path"] == CONVERSIONS.path]) <= 2 + 4
+
+
 def test_streams_page_by_page(hook, trackier_conn):
-    records = hook.paginate(CONVERSIONS, DAY, page_size=100)
+    records = hook.paginate(CONVERSIONS, DAY, page_size=100, max_parallel_pages=1)
     first = list(itertools.islice(records, 150))
     assert len(first) == 150
     assert len([r for r in trackier_conn.requests if r["path"] == CONVERSIONS.path]) == 2

@@ -17,8 +17,9 @@ INTERVAL_END = datetime(2026, 11, 21, tzinfo=timezone.utc)
 class RecordingTI:
     """The bits of a task instance operators touch during ``execute``: ``xcom_push``."""
 
-    def __init__(self) -> None:
+    def __init__(self, try_number: int = 1) -> None:
         self.xcom: dict[str, Any] = {}
+        self.try_number = try_number
 
     def xcom_push(self, key: str, value: Any) -> None:
         self.xcom[key] = value

@@ -8,8 +8,12 @@ from pathlib import Path
 import pytest
 
 from tests.operators.conftest import PANEL_URL, api_calls
-from trackier_provider.exceptions import TrackierConfigError, TrackierNotFoundError, TrackierValidationError
-from trackier_provider.operators.base import TrackierObjectExistsError
+from trackier_provider.exceptions import (
+    TrackierConfigError,
+    TrackierNotFoundError,
+    TrackierObjectExistsError,
+    TrackierValidationError,
+)
 from trackier_provider.operators.campaigns import (
     TrackierCreateCampaignOperator,
     TrackierFetchCampaignPayoutsOperator,
@@ -152,3 +156,30 @@ def test_templates_render_with_context(trackier_conn, context) -> None:
     assert op.title == "Sale 2026-11-20"
     assert op.payouts == [{"payout": 1, "revenue": 2, "geo": ["IN"]}]
     assert op.execute(context)["geo"] == ["IN"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [({"advertiser_id": True}, "advertiser_id"), ({"title": 5}, "title"), ({"fields": "x"}, "fields"),
+     ({"fields": {"note": float("nan")}}, "fields.note"), ({"conv_tracking": ["postback"]}, "conv_tracking"),
+     ({"payouts": [{"payout": 1, "revenue": 1, "geo": [None]}]}, "payouts[0].geo[0]")],
+)
+def test_bad_campaign_fields_before_any_request(trackier_conn, context, overrides, field) -> None:
+    with pytest.raises(TrackierConfigError) as info:
+        _create(**overrides).execute(context)
+    assert info.value.field == field
+    assert trackier_conn.requests == []
+
+
+def test_timeline_is_utc_only() -> None:
+    with pytest.raises(TrackierConfigError, match="timezone"):
+        TrackierFetchCampaignTimelineOperator(task_id="t", timezone="Asia/Kolkata")
+    assert TrackierFetchCampaignTimelineOperator(task_id="t", timezone="UTC").timezone == "UTC"
+
+
+def test_geo_and_advertiser_lists_are_checked_element_by_element(trackier_conn, context) -> None:
+    for kwargs, field in (({"geo": [None]}, "geo[0]"), ({"advertiser": [["1"]]}, "advertiser[0]")):
+        with pytest.raises(TrackierConfigError) as info:
+            TrackierFetchCampaignsOperator(task_id="c", **kwargs).execute(context)
+        assert info.value.field == field
+    assert trackier_conn.requests == []

@@ -5,8 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tests.operators.conftest import api_calls
-from trackier_provider.exceptions import TrackierConfigError, TrackierConnectionError, TrackierNotFoundError
-from trackier_provider.operators.base import TrackierObjectExistsError
+from trackier_provider.exceptions import (
+    TrackierConfigError,
+    TrackierConnectionError,
+    TrackierNotFoundError,
+    TrackierObjectExistsError,
+)
 from trackier_provider.operators.categories import (
     TrackierCreateCategoryOperator,
     TrackierDeleteCategoryOperator,
@@ -71,8 +75,18 @@ def test_update_missing(trackier_conn, context) -> None:
 def test_ids_templated_and_path_safe(trackier_conn, context) -> None:
     op = TrackierDeleteCategoryOperator(task_id="d", category_id="{{ params.cid }}")
     op.render_template_fields({**context, "params": {"cid": "../campaigns/1"}})
-    with pytest.raises(TrackierNotFoundError):
+    with pytest.raises(TrackierConfigError, match=r"category_id: '\.\./campaigns/1' is not an id"):
         op.execute(context)
-    assert [r["method"] for r in trackier_conn.requests] == ["DELETE"]
+    assert trackier_conn.requests == []
     assert trackier_conn.store.campaigns.deleted == set()
     assert trackier_conn.store.campaigns.find(1) is not None
+
+
+def test_a_quoted_id_stays_one_segment(trackier_conn, context) -> None:
+    """Characters that are legal in an id but special in a URL are percent-quoted, never interpreted."""
+    op = TrackierDeleteCategoryOperator(task_id="d", category_id="1?x=#frag%2e")
+    with pytest.raises(TrackierNotFoundError):
+        op.execute(context)
+    assert [(r["method"], r["path"]) for r in trackier_conn.requests] == [
+        ("DELETE", "/v2/categories/1?x=#frag%2e")
+    ]

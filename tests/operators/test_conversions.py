@@ -102,3 +102,57 @@ def test_exactly_one_source_of_rows() -> None:
         TrackierUploadConversionsOperator(task_id="u")
     with pytest.raises(TrackierConfigError):
         TrackierUploadConversionsOperator(task_id="u", conversions=[], conversions_path="/x.jsonl")
+
+
+def _retry_context(context, try_number: int, started_minutes_ago: float = 1.0) -> dict:
+    from datetime import datetime, timedelta, timezone
+    from types import SimpleNamespace
+
+    from tests.operators.conftest import RecordingTI
+
+    run = SimpleNamespace(start_date=datetime.now(timezone.utc) - timedelta(minutes=started_minutes_ago))
+    return {**context, "ti": RecordingTI(try_number=try_number), "dag_run": run}
+
+
+UPLOAD_ROWS = [{"campaign_id": 1, "publisher_id": 1, "payout": 1.5}, {"campaign_id": 2, "publisher_id": 3}]
+
+
+def test_a_retried_upload_reuses_the_job_of_the_earlier_try(trackier_conn, context) -> None:
+    """The connection drops after Trackier created the job: the retry finds that job and uploads nothing."""
+    from trackier_provider.exceptions import TrackierConnectionError
+
+    trackier_conn.add_fault({"kind": "drop", "method": "POST", "path": "/v2/conversions/bulkUpload",
+                             "when": "after", "times": 1})
+    op = TrackierUploadConversionsOperator(task_id="u", conversions=UPLOAD_ROWS)
+    with pytest.raises(TrackierConnectionError):
+        op.execute(_retry_context(context, 1))
+    assert len(trackier_conn.store.jobs) == 1
+    job_id = op.execute(_retry_context(context, 2))
+    assert list(trackier_conn.store.jobs) == [job_id]
+    assert len(api_calls(trackier_conn, "POST", "/v2/conversions/bulkUpload")) == 1
+
+
+def test_a_retry_without_an_earlier_job_uploads(trackier_conn, context) -> None:
+    op = TrackierUploadConversionsOperator(task_id="u", conversions=UPLOAD_ROWS)
+    job_id = op.execute(_retry_context(context, 3))
+    assert list(trackier_conn.store.jobs) == [job_id]
+    assert [r["path"] for r in trackier_conn.requests] == ["/v2/jobs", "/v2/conversions/bulkUpload"]
+
+
+def test_a_job_of_another_size_or_before_the_run_is_not_taken(trackier_conn, context) -> None:
+    TrackierUploadConversionsOperator(task_id="u", conversions=UPLOAD_ROWS[:1]).execute(_retry_context(context, 1))
+    op = TrackierUploadConversionsOperator(task_id="u", conversions=UPLOAD_ROWS)
+    second = op.execute(_retry_context(context, 2))
+    assert len(trackier_conn.store.jobs) == 2
+    # A run that started 10 minutes from now (beyond the 5-minute clock-skew allowance) owns neither job.
+    third = op.execute(_retry_context(context, 2, started_minutes_ago=-10))
+    assert third != second and len(trackier_conn.store.jobs) == 3
+
+
+def test_two_candidate_jobs_fail_loudly(trackier_conn, context) -> None:
+    op = TrackierUploadConversionsOperator(task_id="u", conversions=UPLOAD_ROWS)
+    op.execute(_retry_context(context, 1))
+    TrackierUploadConversionsOperator(task_id="v", conversions=UPLOAD_ROWS).execute(_retry_context(context, 1))
+    with pytest.raises(TrackierConfigError, match="ambiguous"):
+        op.execute(_retry_context(context, 2))
+    assert len(trackier_conn.store.jobs) == 2

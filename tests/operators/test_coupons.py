@@ -14,7 +14,8 @@ from trackier_provider.operators.coupons import TrackierFetchCouponsOperator
 def test_all_pages(trackier_conn, context) -> None:
     coupons = TrackierFetchCouponsOperator(task_id="c", page_size=6).execute(context)
     assert len(coupons) == 20 and len({c["code"] for c in coupons}) == 20
-    assert [r["query"].get("page") for r in api_calls(trackier_conn, "GET", "/v2/coupons")][:2] == [None, ["2"]]
+    pages = [r["query"].get("page", ["1"])[0] for r in api_calls(trackier_conn, "GET", "/v2/coupons")]
+    assert sorted(pages) == ["1", "2", "3", "4"]  # pages 2-4 are fetched concurrently, in any order
 
 
 def test_filters(trackier_conn, context) -> None:
@@ -33,4 +34,16 @@ def test_jsonl_gzip_output(trackier_conn, context, tmp_path: Path) -> None:
 def test_bad_status(trackier_conn, context) -> None:
     with pytest.raises(TrackierConfigError, match="status"):
         TrackierFetchCouponsOperator(task_id="c", status="live").execute(context)
+    assert trackier_conn.requests == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [({"campaign_ids": [None]}, "campaign_ids[0]"), ({"publisher_ids": [1, True]}, "publisher_ids[1]"),
+     ({"status": 0}, "status"), ({"filters": {"code": float("nan")}}, "filters[code]")],
+)
+def test_bad_filters_before_any_request(trackier_conn, context, kwargs, field) -> None:
+    with pytest.raises(TrackierConfigError) as info:
+        TrackierFetchCouponsOperator(task_id="c", **kwargs).execute(context)
+    assert info.value.field == field
     assert trackier_conn.requests == []

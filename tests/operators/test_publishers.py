@@ -7,8 +7,12 @@ import json
 import pytest
 
 from tests.operators.conftest import PANEL_URL, api_calls
-from trackier_provider.exceptions import TrackierConfigError, TrackierConnectionError, TrackierValidationError
-from trackier_provider.operators.base import TrackierObjectExistsError
+from trackier_provider.exceptions import (
+    TrackierConfigError,
+    TrackierConnectionError,
+    TrackierObjectExistsError,
+    TrackierValidationError,
+)
 from trackier_provider.operators.publishers import TrackierCreatePublisherOperator, TrackierFetchPublishersOperator
 from trackier_provider.version_compat import AIRFLOW_V_3_0_PLUS
 
@@ -105,3 +109,33 @@ def test_rendered_password_is_masked(trackier_conn, context) -> None:
     assert op.password == canary
     assert canary not in str(_redact(op.password))
     assert canary not in str(_redact({"message": f"logging {canary}"}))
+
+
+def test_unknown_status_fails_before_any_request(trackier_conn, context) -> None:
+    with pytest.raises(TrackierConfigError) as info:
+        _create(status="live").execute(context)
+    assert info.value.field == "status" and "active" in info.value.fix
+    assert trackier_conn.requests == []
+
+
+def test_email_is_sent_without_surrounding_whitespace(trackier_conn, context) -> None:
+    publisher = _create(email="ops@acme.example\n").execute(context)
+    assert publisher["email"] == "ops@acme.example"
+    assert api_calls(trackier_conn, "GET", "/v2/publishers")[0]["query"]["filters[email]"] == ["ops@acme.example"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [({"send_email": "no"}, "send_email"), ({"region": {"x": float("nan")}}, "region.x"),
+     ({"custom_fields": "x"}, "custom_fields"), ({"username": 5}, "username")],
+)
+def test_optional_fields_are_checked_when_the_task_is_built(kwargs, field) -> None:
+    with pytest.raises(TrackierConfigError) as info:
+        _create(**kwargs)
+    assert info.value.field == field
+
+
+def test_filters_must_be_a_dict(trackier_conn, context) -> None:
+    with pytest.raises(TrackierConfigError, match="filters: must be a dict, got list"):
+        TrackierFetchPublishersOperator(task_id="p", filters=[1]).execute(context)
+    assert trackier_conn.requests == []

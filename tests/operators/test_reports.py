@@ -41,6 +41,14 @@ def test_custom_report_grouped_with_kpis_and_timezone(trackier_conn, context, tm
         ({"report": "daily", "group": ["campaign_id"]}, "group"),
         ({"report": "daily", "timezone": "Mars/Olympus"}, "timezone"),
         ({"report": "daily", "start": "2026-11-21", "end": "2026-11-01"}, "end"),
+        ({"report": ["daily"]}, "report"),
+        ({"report": "daily", "kpi": ["clicks", "nope"]}, "kpi[1]"),
+        ({"report": "custom", "group": ["campaign_id", "nope"]}, "group[1]"),
+        ({"report": "daily", "kpi": 5}, "kpi"),
+        ({"report": "daily", "filters": {"camp_ids": [None]}}, "filters[camp_ids][0]"),
+        ({"report": "custom", "filters": {"remove_zero_data": "maybe"}}, "filters[remove_zero_data]"),
+        ({"report": "daily", "start": "0026-11-20", "end": "2026-11-21"}, "start"),
+        ({"report": "daily", "timezone": "x" * 300}, "timezone"),
     ],
 )
 def test_bad_input_before_any_request(trackier_conn, context, kwargs, field) -> None:
@@ -61,3 +69,16 @@ def test_templated_window(trackier_conn, context) -> None:
 def test_xcom_row_cap(trackier_conn, context) -> None:
     with pytest.raises(TrackierConfigError, match="output_path"):
         TrackierFetchReportOperator(task_id="r", report="campaign", max_xcom_rows=1).execute(context)
+
+
+@pytest.mark.parametrize("lookback", [True, 2.5, -1, 10**9, None])
+def test_lookback_is_whole_days_when_the_task_is_built(lookback) -> None:
+    with pytest.raises(TrackierConfigError) as info:
+        TrackierFetchReportOperator(task_id="r", report="daily", lookback=lookback)
+    assert info.value.field == "lookback"
+
+
+def test_subid_report_takes_the_sub_ids(trackier_conn, context) -> None:
+    TrackierFetchReportOperator(task_id="r", report="subid", group="p1, campaign_id", kpi="clicks").execute(context)
+    query = api_calls(trackier_conn, "GET", "/v2/reports/subid")[0]["query"]
+    assert (query["group[]"], query["kpi[]"]) == (["p1", "campaign_id"], ["clicks"])

@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import CANARY_KEY
 from tests.sensors.helpers import context
 from tests.triggers.emulated import BAD_ROWS, GOOD_ROWS, JOB_SECONDS, create_job, first_event
-from trackier_provider.exceptions import TrackierError
+from trackier_provider.exceptions import TrackierConfigError, TrackierError
 from trackier_provider.readiness import TrackierJobFailedError
 from trackier_provider.sensors.job import TrackierJobSensor
 from trackier_provider.triggers.job import TrackierJobTrigger
@@ -84,3 +84,13 @@ def test_deferred_unknown_job_is_a_clear_error(emu):
     s = sensor("ffffffffffffffffffffffff")
     with pytest.raises(TrackierError, match="jobs/ffffffffffffffffffffffff"):
         s.execute_complete(context(), {"status": "error", "message": "GET /v2/jobs/ffffffffffffffffffffffff 404"})
+
+
+@pytest.mark.parametrize("bad", [".", "..", "", "a/b", "x\r"], ids=repr)
+def test_job_sensor_refuses_before_polling_or_deferring(emu, bad) -> None:
+    for deferrable in (False, True):
+        sensor = TrackierJobSensor(task_id="w", job_id=bad, poke_interval=0, deferrable=deferrable, timeout=60)
+        with pytest.raises(TrackierConfigError) as info:
+            sensor.execute(context())
+        assert info.value.field == "job_id"
+    assert emu.requests == []

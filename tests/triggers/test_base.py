@@ -3,76 +3,79 @@
 from __future__ import annotations
 
 import asyncio
-import gc
-import logging
+import ssl
 
 from tests.triggers.emulated import old_day
 from tests.triggers.test_report import make
 from trackier_provider.hooks.trackier import TrackierHook
 from trackier_provider.triggers import base
+from trackier_provider.version_compat import BaseHook
 
 
-class SlowCallbacks(logging.Handler):
-    """Collects asyncio debug mode's "Executing <...> took N seconds" warnings."""
+class LoopThreadCalls:
+    """Records the known blocking calls (CA bundle loading, a synchronous connection lookup) made from a
+    thread while it runs an event loop: in a triggerer such a call stalls every trigger of the loop.
 
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
+    This asks *where* the calls run instead of timing callbacks, so a busy machine cannot change the verdict.
+    """
 
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if "Executing" in message and "took" in message:
-            self.messages.append(message)
+    def __init__(self, monkeypatch) -> None:
+        self.calls: list[str] = []
+        for name in ("load_verify_locations", "set_default_verify_paths", "load_default_certs"):
+            monkeypatch.setattr(ssl.SSLContext, name, self._wrap(f"SSLContext.{name}", getattr(ssl.SSLContext, name)))
+        original = BaseHook.get_connection.__func__
+
+        def get_connection(cls, conn_id):
+            self._note("BaseHook.get_connection")
+            return original(cls, conn_id)
+
+        monkeypatch.setattr(BaseHook, "get_connection", classmethod(get_connection))
+
+    def _note(self, name: str) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # a worker thread: fine
+        self.calls.append(name)
+
+    def _wrap(self, name, real):
+        def wrapper(*args, **kwargs):
+            self._note(name)
+            return real(*args, **kwargs)
+
+        return wrapper
 
 
-def run_in_debug_mode(coro_factory, threshold: float = 0.01):
-    # A garbage-collection pass over everything earlier tests left in memory can stall one step for
-    # 0.1 s+ in a full-suite run; that is not a blocking call, so collect first and pause GC meanwhile.
-    gc.collect()
-    gc.disable()
-    handler = SlowCallbacks()
-    logger = logging.getLogger("asyncio")
-    logger.addHandler(handler)
-    loop = asyncio.new_event_loop()
-    loop.set_debug(True)
-    loop.slow_callback_duration = threshold
-    try:
-        result = loop.run_until_complete(coro_factory())
-        loop.run_until_complete(loop.shutdown_asyncgens())
-    finally:
-        loop.close()
-        logger.removeHandler(handler)
-        gc.enable()
-    return result, handler.messages
-
-
-def test_no_blocking_call_in_the_event_loop(emu):
+def test_no_blocking_call_in_the_event_loop(emu, monkeypatch):
     day = old_day(emu)
+    watch = LoopThreadCalls(monkeypatch)
 
     async def many():
         triggers = [make(day, settle_period=0.0, settle_polls=3) for _ in range(20)]
         return await asyncio.gather(*(t.wait() for t in triggers))
 
-    asyncio.run(many())  # first use loads Airflow's secrets backends and httpx once per process
-    events, slow = run_in_debug_mode(many)
+    events = asyncio.run(many())
     assert {e.payload["status"] for e in events} == {"success"}
-    assert slow == []
+    assert watch.calls == []
 
 
-def test_debug_mode_does_catch_a_blocking_call(emu):
+def test_the_watch_does_catch_a_blocking_call(emu, monkeypatch):
     """Control: building an httpx client inside the loop (it loads the CA bundle synchronously) is caught."""
     import httpx
+
+    watch = LoopThreadCalls(monkeypatch)
 
     async def blocking():
         client = httpx.AsyncClient()
         await client.aclose()
 
     asyncio.run(blocking())
-    _, slow = run_in_debug_mode(blocking)
-    assert slow
+    assert watch.calls
 
 
-def test_hook_async_client_does_not_block_the_loop(emu):
+def test_hook_async_client_does_not_block_the_loop(emu, monkeypatch):
+    watch = LoopThreadCalls(monkeypatch)
+
     async def build():
         hook = TrackierHook()
         await hook.aget_settings()
@@ -80,8 +83,7 @@ def test_hook_async_client_does_not_block_the_loop(emu):
         await client.aclose()
 
     asyncio.run(build())
-    _, slow = run_in_debug_mode(build)
-    assert slow == []
+    assert watch.calls == []
 
 
 def test_triggers_of_one_loop_share_one_client(emu, monkeypatch):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
+
 from tests.conftest import CANARY_KEY
 from tests.triggers.emulated import BAD_ROWS, GOOD_ROWS, JOB_SECONDS, create_job, first_event
 from trackier_provider import readiness
@@ -52,3 +54,12 @@ def test_timeout_while_job_runs(emu):
     event = asyncio.run(first_event(make(job_id, deadline=readiness.now() + JOB_SECONDS / 2), emu, step=1.0))
     assert event.payload["status"] == "timeout"
     assert job_id in event.payload["message"] and "status p" in event.payload["message"]
+
+
+@pytest.mark.parametrize("bad", [".", "..", "a/b"], ids=repr)
+def test_job_trigger_refuses_without_a_request(emu, bad) -> None:
+    trigger = TrackierJobTrigger(job_id=bad, poll_interval=0.01, deadline=readiness.now() + 60)
+    event = asyncio.run(trigger.wait())
+    assert event.payload["status"] == "error"
+    assert "job_id" in event.payload["message"]
+    assert emu.requests == []

@@ -65,7 +65,7 @@ class EmulatorApp:
         return outcome
 
     def _answer(self, request: Request, query: dict[str, list[str]]) -> tuple[Outcome, str | None]:
-        retry = self.rate_limiter.acquire()
+        retry = self.rate_limiter.acquire(request.path)
         if retry is not None:
             body = error_body(429, "429", f"Too many requests, retry after {retry} second(s)")
             return Outcome(json_response(body, 429, [("Retry-After", retry)])), "rate_limit"
@@ -94,6 +94,9 @@ class EmulatorApp:
             return Outcome(None, plan.delay, drop=True)
         if rule.kind == "truncate":
             response.body = response.body[: max(1, len(response.body) // 2)]
+        elif rule.kind == "replace_body":  # a well-formed 200 whose JSON is not what the endpoint sends
+            response.body = (rule.body or "").encode()
+            response.status = rule.status
         elif rule.kind == "non_json":
             response.body = (DEFAULT_HTML if rule.body is None else rule.body).encode()
             response.content_type = "text/html; charset=utf-8"

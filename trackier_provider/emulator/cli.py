@@ -31,7 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--login-email", default=defaults.login_email)
     parser.add_argument("--login-password", default=defaults.login_password)
     parser.add_argument("--network-url", default=defaults.network_url)
-    parser.add_argument("--rate-limit", type=float, default=None, help="requests per second")
+    parser.add_argument("--rate-limit", type=float, default=None, help="requests per second (every request)")
+    parser.add_argument("--reports-per-minute", type=float, default=None, help="report requests per minute")
+    parser.add_argument("--logs-per-minute", type=float, default=None, help="raw log requests per minute")
     parser.add_argument("--faults", default=None, help="JSON fault rule or list of rules")
     parser.add_argument("--idle-timeout", type=float, default=defaults.idle_timeout,
                         help="seconds a connection may go without a complete request before it is closed")
@@ -46,9 +48,15 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         clicks_per_day=args.clicks_per_day, settle_seconds=args.settle_seconds, job_seconds=args.job_seconds,
         ip_whitelist=args.ip_whitelist, login_email=args.login_email, login_password=args.login_password,
         network_url=args.network_url,
-        rate_limit={"requests_per_second": args.rate_limit} if args.rate_limit else None,
+        rate_limit=_rate_limit(args),
         faults=_faults(args.faults), idle_timeout=args.idle_timeout,
     )
+
+
+def _rate_limit(args: argparse.Namespace) -> dict[str, float] | None:
+    limits = {"requests_per_second": args.rate_limit, "reports_per_minute": args.reports_per_minute,
+              "logs_per_minute": args.logs_per_minute}
+    return {name: value for name, value in limits.items() if value} or None
 
 
 def _faults(text: str | None) -> list[dict[str, object]]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from trackier_provider.emulator.errors import validation_error
 
-KINDS = ("status", "drop", "latency", "truncate", "non_json", "repeat_page")
+KINDS = ("status", "drop", "latency", "truncate", "non_json", "replace_body", "repeat_page")
 DEFAULT_HTML = (
     "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
     "<body><h1>502 Bad Gateway</h1><p>The upstream server did not answer.</p></body></html>"
@@ -33,6 +33,7 @@ class FaultRule:
     when: str = "before"
     seconds: float = 0.0
     body: str | None = None
+    skip: int = 0
 
     @classmethod
     def parse(cls, spec: dict[str, Any]) -> FaultRule:
@@ -55,6 +56,11 @@ class FaultRule:
         if not isinstance(seconds, (int, float)) or seconds < 0:
             raise validation_error('"seconds" must be a non-negative number')
         retry_after = spec.get("retry_after")
+        skip = spec.get("skip", 0)
+        if not isinstance(skip, int) or isinstance(skip, bool) or skip < 0:
+            raise validation_error('"skip" must be a whole number >= 0')
+        if kind == "replace_body" and not isinstance(spec.get("body"), str):
+            raise validation_error('"body" (the JSON text to answer with) is required for replace_body')
         method = spec.get("method")
         return cls(
             kind=kind,
@@ -66,6 +72,7 @@ class FaultRule:
             when=when,
             seconds=float(seconds),
             body=spec.get("body"),
+            skip=skip,
         )
 
     def matches(self, method: str, path: str) -> bool:
@@ -80,7 +87,7 @@ class FaultRule:
         """The rule as JSON-friendly data (``times`` is what is left)."""
         return {"kind": self.kind, "method": self.method, "path": self.path, "times": self.remaining,
                 "status": self.status, "retry_after": self.retry_after, "when": self.when,
-                "seconds": self.seconds, "body": self.body}
+                "seconds": self.seconds, "body": self.body, "skip": self.skip}
 
 
 @dataclass
@@ -89,7 +96,7 @@ class FaultPlan:
 
     delay: float = 0.0
     repeat_page: bool = False
-    terminal: FaultRule | None = None  # status / drop / truncate / non_json: at most one per request
+    terminal: FaultRule | None = None  # status / drop / truncate / non_json / replace_body: one per request
 
 
 class FaultSet:
@@ -124,6 +131,9 @@ class FaultSet:
             for rule in self._rules:
                 if not rule.matches(method, path):
                     continue
+                if rule.skip:  # let this matching request through untouched
+                    rule.skip -= 1
+                    continue
                 if rule.kind == "latency":
                     plan.delay += rule.seconds
                 elif rule.kind == "repeat_page":
@@ -138,43 +148,83 @@ class FaultSet:
         return plan
 
 
+#: Rate-limit settings and the endpoint group each limits (``None``: every request shares one bucket).
+LIMITS: dict[str, tuple[str | None, float]] = {
+    "requests_per_second": (None, 1.0),
+    "reports_per_minute": ("reports", 60.0),
+    "logs_per_minute": ("logs", 60.0),
+}
+
+
+class _Bucket:
+    """A token bucket: ``rate`` tokens a second, holding at most ``capacity`` (a limit of N a minute allows a
+    burst of N, then one every 60/N seconds)."""
+
+    def __init__(self, rate: float, capacity: float) -> None:
+        self.rate = rate
+        self.capacity = max(1.0, capacity)
+        self.tokens = self.capacity
+        self.stamp = time.monotonic()
+
+    def take(self) -> float | None:
+        """Take a token: None when allowed, else the seconds until one is available."""
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return None
+        return (1.0 - self.tokens) / self.rate
+
+
 class RateLimiter:
-    """A token bucket on real monotonic time; ``None`` config means unlimited."""
+    """Trackier-like limits per API key (the emulator has one key): a bucket for every request
+    (``requests_per_second``) and one per endpoint group (``reports_per_minute``, ``logs_per_minute``, the
+    groups of ``trackier_provider.hooks.throttle.group_of``); ``None`` config means unlimited. A refused
+    request gets 429 with ``Retry-After`` (the configured ``retry_after``, else the seconds until a token)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.configure(None)
 
     def configure(self, spec: dict[str, Any] | None) -> None:
-        """Set ``{"requests_per_second": float, "retry_after": "1"?}`` or None to switch it off."""
+        """Set ``{"requests_per_second"?, "reports_per_minute"?, "logs_per_minute"?, "retry_after"?}`` or None
+        to switch limits off."""
+        buckets: dict[str | None, _Bucket] = {}
         if spec is not None:
             if not isinstance(spec, dict):
                 raise validation_error('"rate_limit" must be an object or null')
-            rps = spec.get("requests_per_second")
-            if not isinstance(rps, (int, float)) or rps <= 0:
-                raise validation_error('"requests_per_second" must be a positive number')
+            unknown = set(spec) - set(LIMITS) - {"retry_after"}
+            if unknown:
+                raise validation_error(f'unknown rate limit settings {sorted(unknown)}; use {sorted(LIMITS)}')
+            for name, (group, per_seconds) in LIMITS.items():
+                value = spec.get(name)
+                if value is None:
+                    continue
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+                    raise validation_error(f'"{name}" must be a positive number')
+                buckets[group] = _Bucket(float(value) / per_seconds, float(value))
+            if not buckets:
+                raise validation_error(f"set at least one of {sorted(LIMITS)}")
         with self._lock:
             self._spec = dict(spec) if spec else None
-            self._rate = float(spec["requests_per_second"]) if spec else 0.0
-            self._capacity = max(1.0, self._rate)
-            self._tokens = self._capacity
-            self._stamp = time.monotonic()
+            self._buckets = buckets
 
     @property
     def spec(self) -> dict[str, Any] | None:
         """The active configuration, or None."""
         return self._spec
 
-    def acquire(self) -> str | None:
-        """Take a token; return None when allowed, or the Retry-After value (seconds) when limited."""
+    def acquire(self, path: str = "") -> str | None:
+        """Take a token for a request to ``path``; None when allowed, or the Retry-After value (seconds)."""
         if self._spec is None:
             return None
+        from trackier_provider.hooks.throttle import group_of
+
         with self._lock:
-            now = time.monotonic()
-            self._tokens = min(self._capacity, self._tokens + (now - self._stamp) * self._rate)
-            self._stamp = now
-            if self._tokens >= 1.0:
-                self._tokens -= 1.0
-                return None
-            wait = (1.0 - self._tokens) / self._rate
-        return str(self._spec.get("retry_after") or max(1, int(wait + 0.999)))
+            for group in (group_of(path), None):
+                bucket = self._buckets.get(group)
+                wait = bucket.take() if bucket is not None else None
+                if wait is not None:
+                    return str(self._spec.get("retry_after") or max(1, int(wait + 0.999)))
+        return None

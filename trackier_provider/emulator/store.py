@@ -31,6 +31,8 @@ class Collection(Mapping[K, dict[str, Any]], Generic[K]):
         self._cache: dict[K, dict[str, Any]] = {}
         self.overlay: dict[K, dict[str, Any]] = {}
         self.deleted: set[K] = set()
+        #: Counts writes (put, delete), so caches of what is derived from these objects know when to drop.
+        self.revision = 0
 
     def __getitem__(self, key: K) -> dict[str, Any]:
         return self.overlay[key]
@@ -75,6 +77,7 @@ class Collection(Mapping[K, dict[str, Any]], Generic[K]):
         key = obj[self.key_field]
         self.deleted.discard(key)
         self.overlay[key] = obj
+        self.revision += 1
         return obj
 
     def delete(self, key: K) -> bool:
@@ -83,6 +86,7 @@ class Collection(Mapping[K, dict[str, Any]], Generic[K]):
             return False
         self.overlay.pop(key, None)
         self.deleted.add(key)
+        self.revision += 1
         return True
 
     def next_id(self) -> int:

@@ -9,6 +9,7 @@ cancelled for good. A window that closed more than ``settle_seconds`` ago theref
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -18,6 +19,10 @@ from zoneinfo import ZoneInfo
 from trackier_provider.emulator.rng import draw, hex_id, mix, pick, stream
 from trackier_provider.emulator.seed import COUNTRIES
 from trackier_provider.emulator.store import Store
+
+#: Rendered conversion rows kept for reuse (about 1.2 kB each); the cache is emptied when it grows past this.
+ROW_CACHE_ENTRIES = 250_000
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 DAY = 86400
 TRAFFIC_EPOCH = 1577836800  # 2020-01-01T00:00:00Z
@@ -100,6 +105,8 @@ class Traffic:
         self.conversions = EventStream(seed, "conversions", conversions_per_day, campaigns, publishers)
         self.clicks = EventStream(seed, "clicks", clicks_per_day, campaigns, publishers)
         self.settle = settle_seconds
+        self._rows: dict[tuple[int, str, str | None], bytes] = {}
+        self._rows_revision: tuple[int, int, int] = (-1, -1, -1)
 
     # --- ageing -------------------------------------------------------------------------------
     def conversion_status(self, event: Event, now: float) -> str | None:
@@ -176,6 +183,45 @@ class Traffic:
         campaign = self.store.campaigns.find(event.campaign_id) or self.store.seeds.campaign(event.campaign_id)
         name = GOALS[event.goal][0] or str(campaign.get("defaultGoalName") or "Conversion")
         return hex_id(self.conversions.tag ^ 0x5A5A5A, event.campaign_id * 10 + event.goal), name
+
+    def conversion_rows(
+        self, stream_: EventStream, window: range, keep: Callable[[Event], bool] | None, offset: int, limit: int,
+        now: float, zone: ZoneInfo,
+    ) -> tuple[list[bytes], int]:
+        """``select`` for the conversion log, each row as its compact JSON (bytes), and the total.
+
+        A row is rendered once and kept while the objects it names (campaign, publisher, advertiser) are
+        unchanged: at most ``ROW_CACHE_ENTRIES`` rows, keyed by event, zone and status. A settled event's
+        status can no longer change, so a cached settled row is served without rebuilding its event.
+        """
+        revision = (self.store.campaigns.revision, self.store.publishers.revision, self.store.advertisers.revision)
+        if revision != self._rows_revision or len(self._rows) > ROW_CACHE_ENTRIES:
+            self._rows.clear()
+            self._rows_revision = revision
+        rows, cache, zone_key = [], self._rows, zone.key
+        if keep is None:
+            settled = range(window.start, max(window.start, min(window.stop, self.settled_before(stream_, now))))
+            for index in settled[offset:offset + limit]:
+                row = cache.get((index, zone_key, None))
+                if row is None:
+                    row = cache[(index, zone_key, None)] = self._render(stream_.event(index), now, zone)
+                rows.append(row)
+            if len(rows) == limit:
+                young = [i for i in range(settled.stop, window.stop)
+                         if self.conversion_status(stream_.event(i), now) is not None]
+                return rows, len(settled) + len(young)
+        events, total = self.select(stream_, window, keep, offset + len(rows), limit - len(rows), now, True)
+        settled_bound = self.settled_before(stream_, now)
+        for event in events:
+            key = (event.index, zone_key, None if event.index < settled_bound else self.conversion_status(event, now))
+            row = cache.get(key)
+            if row is None:
+                row = cache[key] = self._render(event, now, zone)
+            rows.append(row)
+        return rows, total
+
+    def _render(self, event: Event, now: float, zone: ZoneInfo) -> bytes:
+        return _ENCODE(self.conversion_record(event, now, zone)).encode()
 
     def conversion_record(self, event: Event, now: float, zone: ZoneInfo) -> dict[str, Any]:
         """A Conversion-log row, timestamps in ``zone``."""

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
+from urllib.parse import urlsplit, urlunsplit
 
 from trackier_provider.exceptions import TrackierConfigError
 from trackier_provider.provider_info import CONN_TYPE, DEFAULT_BASE_URL
+from trackier_provider.validation import check_number, check_text, check_url
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 5
+#: Trackier documents 200 report requests a minute per key (Publisher API); the Admin API publishes none.
+DEFAULT_REPORTS_PER_MINUTE = 200.0
+DEFAULT_MAX_PARALLEL_PAGES = 4
+MAX_PARALLEL_PAGES = 16
 
 
 @dataclass(frozen=True)
@@ -24,46 +31,87 @@ class ClientSettings:
     requests_per_second: float | None = None
     page_size: int | None = None
     panel_url: str | None = None
+    reports_per_minute: float | None = DEFAULT_REPORTS_PER_MINUTE
+    logs_per_minute: float | None = None
+    max_parallel_pages: int = DEFAULT_MAX_PARALLEL_PAGES
+
+    def rate(self, group: str) -> float | None:
+        """Requests per second allowed for an endpoint group (``hooks.throttle.GROUPS``); None for no limit.
+
+        ``reports`` and ``logs`` have their own per-minute budgets; ``requests_per_second`` limits the
+        ``default`` group, and the others where their own budget is not set.
+        """
+        per_minute = {"reports": self.reports_per_minute, "logs": self.logs_per_minute}.get(group)
+        return per_minute / 60 if per_minute else self.requests_per_second
+
+
+#: Bounds of each client setting, shared by the hook's arguments and the connection extras. Beyond them a
+#: value is a mistake (a one-day timeout, a millionth of a request per second) or breaks the client
+#: (socket timeouts and sleeps overflow).
+SETTING_BOUNDS: dict[str, dict[str, Any]] = {
+    "timeout": {"above": 0, "at_most": 3600},
+    "max_retries": {"whole": True, "at_least": 0, "at_most": 100},
+    "requests_per_second": {"at_least": 0.001, "at_most": 10_000},
+    "page_size": {"whole": True, "above": 0, "at_most": 100_000},
+    "reports_per_minute": {"at_least": 0.01, "at_most": 600_000},
+    "logs_per_minute": {"at_least": 0.01, "at_most": 600_000},
+    "max_parallel_pages": {"whole": True, "at_least": 1, "at_most": MAX_PARALLEL_PAGES},
+}
+
+
+def check_settings(values: Mapping[str, Any], where: str = "") -> dict[str, Any]:
+    """Each client setting in ``values`` (the keys of ``SETTING_BOUNDS``) checked against its bounds
+    (numbers written as text are read, booleans and NaN refused); None when unset.
+
+    ``where`` prefixes the field in messages, e.g. ``"connection extra "``.
+    """
+    return {
+        name: check_number(f"{where}{name!r}" if where else name, values.get(name), from_text=bool(where), **bounds)
+        for name, bounds in SETTING_BOUNDS.items()
+    }
 
 
 def _extras(conn: Any) -> dict[str, Any]:
     raw = conn.extra_dejson if hasattr(conn, "extra_dejson") else json.loads(conn.extra or "{}")
+    if not isinstance(raw or {}, Mapping):
+        raise TrackierConfigError(
+            f"connection {conn.conn_id!r} extra", f"must be a JSON object, got {type(raw).__name__}",
+            'Use e.g. {"timeout": 30, "panel_url": "https://yournetwork.trackier.com"}.',
+        )
     prefix = f"extra__{CONN_TYPE}__"
     return {(k[len(prefix) :] if k.startswith(prefix) else k): v for k, v in (raw or {}).items()}
 
 
-def _number(extras: dict[str, Any], name: str, kind: type, override: Any) -> Any:
-    value = override if override is not None else extras.get(name)
-    if value in (None, ""):
-        return None
-    try:
-        number = kind(value)
-    except (TypeError, ValueError):
-        raise TrackierConfigError(
-            f"connection extra {name!r}", f"expected a number, got {value!r}", "Fix it in the connection."
-        ) from None
-    if number < 0 or (number == 0 and name != "max_retries"):
-        raise TrackierConfigError(f"connection extra {name!r}", f"must be positive, got {value!r}")
-    return number
-
-
 def base_url_from(host: str | None, schema: str | None, port: int | None) -> str:
-    """``https://api.trackier.com`` unless the connection names another host (with or without a scheme)."""
-    host = (host or "").strip()
-    if not host:
+    """``https://api.trackier.com`` unless the connection names another host (with or without a scheme).
+
+    The result is an ``http(s)://host[:port][/path]`` URL, or ``TrackierConfigError`` for anything requests
+    could not call (another scheme, no host, a bad port, control characters).
+    """
+    host = check_text("connection host", host)
+    if host is None:
         return DEFAULT_BASE_URL
     if "://" not in host:
-        scheme = (schema or "").strip() or "https"
+        scheme = check_text("connection schema", schema) or "https"
         host = f"{scheme}://{host}"
-        if port:
-            host = f"{host}:{port}"
-    url = host.rstrip("/")
+    url = cast(str, check_url("connection host", host))  # not None: host is not blank
+    if port is not None:
+        port = check_number("connection port", port, whole=True, above=0, at_most=65535, from_text=True)
+        parts = urlsplit(url)
+        if parts.port is None:
+            url = urlunsplit(parts._replace(netloc=f"{parts.netloc}:{port}"))
+        elif parts.port != port:
+            raise TrackierConfigError(
+                "connection port", f"{port} differs from the port in the host {url!r}", "Keep one of them."
+            )
+    url = url.rstrip("/")
     return url[: -len("/v2")] if url.endswith("/v2") else url
 
 
 def settings_from_connection(conn: Any, **overrides: Any) -> ClientSettings:
-    """Build ``ClientSettings`` from an Airflow connection; hook arguments override connection extras."""
-    key = (conn.password or "").strip()
+    """Build ``ClientSettings`` from an Airflow connection; hook arguments (checked by the hook with
+    ``check_settings``) override connection extras."""
+    key = check_text(f"connection {conn.conn_id!r} API key", conn.password, secret=True)
     if not key:
         raise TrackierConfigError(
             f"connection {conn.conn_id!r}",
@@ -72,14 +120,21 @@ def settings_from_connection(conn: Any, **overrides: Any) -> ClientSettings:
             "(password) field.",
         )
     extras = _extras(conn)
-    timeout = _number(extras, "timeout", float, overrides.get("timeout"))
-    retries = _number(extras, "max_retries", int, overrides.get("max_retries"))
+    settings = check_settings(extras, "connection extra ")
+    settings.update({name: value for name, value in overrides.items() if value is not None})
     return ClientSettings(
         base_url=base_url_from(conn.host, conn.schema, conn.port),
         api_key=key,
-        timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
-        max_retries=retries if retries is not None else DEFAULT_MAX_RETRIES,
-        requests_per_second=_number(extras, "requests_per_second", float, overrides.get("requests_per_second")),
-        page_size=_number(extras, "page_size", int, overrides.get("page_size")),
-        panel_url=(extras.get("panel_url") or None),
+        timeout=settings["timeout"] if settings["timeout"] is not None else DEFAULT_TIMEOUT,
+        max_retries=settings["max_retries"] if settings["max_retries"] is not None else DEFAULT_MAX_RETRIES,
+        requests_per_second=settings["requests_per_second"],
+        page_size=settings["page_size"],
+        panel_url=check_url("connection extra 'panel_url'", extras.get("panel_url")),
+        reports_per_minute=(
+            settings["reports_per_minute"] if settings["reports_per_minute"] is not None else DEFAULT_REPORTS_PER_MINUTE
+        ),
+        logs_per_minute=settings["logs_per_minute"],
+        max_parallel_pages=(
+            settings["max_parallel_pages"] if settings["max_parallel_pages"] is not None else DEFAULT_MAX_PARALLEL_PAGES
+        ),
     )

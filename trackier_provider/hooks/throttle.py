@@ -1,4 +1,16 @@
-"""A client-side request-rate limit shared by every call of one hook (threads included)."""
+"""Client-side request budgets: one per connection and endpoint group, shared by every hook and trigger of a
+process (threads and event loops included).
+
+Trackier limits each API key, not each task: its Publisher API documents 5 requests/s on campaign endpoints
+and 200 requests/min on reports; the Admin API publishes no figures. So every caller of one connection in a
+process draws from the same budgets, one per group of endpoints (``reports``, ``logs``, ``default``), however
+many tasks or triggers run there. A 429 from the server pauses the whole group for its ``Retry-After``, for
+every user, not only the request that got it.
+
+What a per-process budget cannot do: two workers, or a worker and a triggerer, each have their own, so the
+connection's total is (budget x processes). Cap concurrency across processes with an Airflow pool per
+connection (see the README's "Budgets and pools").
+"""
 
 from __future__ import annotations
 
@@ -6,12 +18,28 @@ import threading
 import time
 from collections.abc import Callable
 
+#: The endpoint groups budgets are kept for.
+GROUPS = ("reports", "logs", "default")
+#: Paths of raw logs (row-level, paged): conversions, impressions, clicks, pixel and postback logs.
+_LOG_PATHS = ("/v2/network/", "/v2/reports/clicks", "/v2/reports/postback")
+
+
+def group_of(path: str) -> str:
+    """The budget group of an API path: ``logs`` for raw logs, ``reports`` for aggregate reports, else
+    ``default``."""
+    if path.startswith(_LOG_PATHS):
+        return "logs"
+    if path.startswith("/v2/reports/"):
+        return "reports"
+    return "default"
+
 
 class Throttle:
-    """Spaces requests at least ``1 / requests_per_second`` apart so a DAG stays under the network's limit.
+    """Hands out evenly spaced request slots (at most ``requests_per_second``) and honours pauses.
 
-    ``reserve()`` hands out the next free slot and returns how long the caller must wait for it, so the
-    sync hook sleeps and async code awaits the same schedule.
+    ``reserve()`` claims the next free slot and returns how long the caller must wait for it, so the sync
+    hook sleeps and async code awaits the same schedule. ``pause(seconds)`` puts every slot after a
+    server-imposed wait (a 429's ``Retry-After``), unthrottled or not.
     """
 
     def __init__(self, requests_per_second: float | None, clock: Callable[[], float] = time.monotonic) -> None:
@@ -23,17 +51,46 @@ class Throttle:
         self._lock = threading.Lock()
 
     def reserve(self) -> float:
-        """Claim the next slot; return the seconds to wait before sending (0 when unthrottled)."""
-        if not self.interval:
-            return 0.0
+        """Claim the next slot; return the seconds to wait before sending (0 when free to go)."""
         with self._lock:
             now = self._clock()
             slot = max(now, self._next)
             self._next = slot + self.interval
             return slot - now
 
+    def pause(self, seconds: float) -> None:
+        """No slot starts sooner than ``seconds`` from now (a 429's ``Retry-After``, for every user)."""
+        with self._lock:
+            self._next = max(self._next, self._clock() + max(0.0, seconds))
+
     def wait(self, sleep: Callable[[float], None] = time.sleep) -> None:
         """Block until this caller's slot."""
         delay = self.reserve()
         if delay > 0:
             sleep(delay)
+
+
+_BUDGETS: dict[tuple[str, str, float | None], Throttle] = {}
+_BUDGETS_LOCK = threading.Lock()
+
+
+def budget(conn_id: str, group: str, requests_per_second: float | None) -> Throttle:
+    """The process-wide budget of ``group`` for connection ``conn_id`` at this rate (one object for every
+    caller that configures the connection alike)."""
+    key = (conn_id, group, requests_per_second)
+    with _BUDGETS_LOCK:
+        found = _BUDGETS.get(key)
+        if found is None:
+            found = _BUDGETS[key] = Throttle(requests_per_second)
+        return found
+
+
+def default_pool() -> str | None:
+    """The Airflow pool Trackier tasks run in unless they name one: ``[trackier] pool`` in Airflow's
+    configuration (``AIRFLOW__TRACKIER__POOL``), so a network sets its cross-process cap once."""
+    from airflow.configuration import conf
+
+    return conf.get("trackier", "pool", fallback="").strip() or None
+
+
+__all__ = ["GROUPS", "Throttle", "budget", "default_pool", "group_of"]

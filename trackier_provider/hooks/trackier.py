@@ -6,6 +6,8 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import tenacity
@@ -19,13 +21,21 @@ from trackier_provider.exceptions import (
     TrackierResponseError,
     TrackierServerError,
 )
-from trackier_provider.hooks.connection import ClientSettings, settings_from_connection
-from trackier_provider.hooks.envelopes import decode_json, error_from_response, is_error_payload
-from trackier_provider.hooks.pagination import Paging, iter_pages
+from trackier_provider.hooks.connection import SETTING_BOUNDS, ClientSettings, check_settings, settings_from_connection
+from trackier_provider.hooks.envelopes import (
+    decode_json,
+    decode_page,
+    error_from_response,
+    is_error_payload,
+    redirect_error,
+)
+from trackier_provider.hooks.pagination import Check, Paging, iter_pages
 from trackier_provider.hooks.params import encode_params
 from trackier_provider.hooks.retry_policy import IDEMPOTENT_METHODS, RetryPolicy
-from trackier_provider.hooks.throttle import Throttle
+from trackier_provider.hooks.throttle import Throttle, budget, group_of
+from trackier_provider.hooks.transport import build_async_client, transport_error
 from trackier_provider.provider_info import CONN_FIELDS, CONN_TYPE, UI_FIELD_BEHAVIOUR
+from trackier_provider.validation import check_number, check_seconds, require_text
 from trackier_provider.version_compat import BaseHook, aget_connection, mask_secret
 
 if TYPE_CHECKING:
@@ -34,6 +44,7 @@ if TYPE_CHECKING:
 USER_AGENT = f"airflow-provider-trackier/{__version__}"
 API_KEY_HEADER = "X-Api-Key"
 DEFAULT_RETRY_DEADLINE = 300.0
+MAX_RETRY_DEADLINE = 86_400.0
 
 log = logging.getLogger(__name__)
 
@@ -79,19 +90,16 @@ class TrackierHook(BaseHook):
         retry_deadline: float = DEFAULT_RETRY_DEADLINE,
     ) -> None:
         super().__init__()
-        self.trackier_conn_id = trackier_conn_id
-        self._overrides = {
-            "timeout": timeout,
-            "max_retries": max_retries,
-            "requests_per_second": requests_per_second,
-            "page_size": page_size,
-        }
-        self.retry_deadline = retry_deadline
+        self.trackier_conn_id = require_text("trackier_conn_id", trackier_conn_id)
+        self._overrides = check_settings(
+            {"timeout": timeout, "max_retries": max_retries, "requests_per_second": requests_per_second,
+             "page_size": page_size}
+        )
+        self.retry_deadline = check_seconds("retry_deadline", retry_deadline, at_most=MAX_RETRY_DEADLINE)
         #: How the hook waits between retries and for the throttle; tests may swap in a recorder.
         self.sleep: Callable[[float], None] = time.sleep
         self._settings: ClientSettings | None = None
         self._session: requests.Session | None = None
-        self._throttle: Throttle | None = None
 
     # ----------------------------------------------------------------- connection form
     @classmethod
@@ -139,12 +147,11 @@ class TrackierHook(BaseHook):
         """Retry bounds for this hook's calls."""
         return RetryPolicy(max_retries=self.settings.max_retries, deadline=self.retry_deadline)
 
-    @property
-    def throttle(self) -> Throttle:
-        """The request-rate limit shared by every call of this hook."""
-        if self._throttle is None:
-            self._throttle = Throttle(self.settings.requests_per_second)
-        return self._throttle
+    def throttle_for(self, endpoint: str) -> Throttle:
+        """The process-wide budget a call to ``endpoint`` draws from: one per connection and endpoint group,
+        shared with every other hook and trigger of this process (see ``hooks.throttle``)."""
+        group = group_of(endpoint)
+        return budget(self.trackier_conn_id, group, self.settings.rate(group))
 
     def headers(self) -> dict[str, str]:
         """Headers sent on every call: the key, a User-Agent naming this provider, JSON accepted."""
@@ -181,12 +188,14 @@ class TrackierHook(BaseHook):
         def wait(state: tenacity.RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
             retry_after = exc.retry_after if isinstance(exc, TrackierAPIError) else None
+            if isinstance(exc, TrackierRateLimitError) and retry_after is not None:
+                return 0.0  # the connection's budget is paused for Retry-After: the next attempt waits there
             return policy.wait_for(state.attempt_number, retry_after)
 
         def before_sleep(state: tenacity.RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
             log.warning(
-                "Trackier %s %s failed (%s); retry %d of %d in %.2fs",
+                "Trackier %s %s failed (%s); retry %d of %d in %.2fs (plus any wait the connection's budget sets)",
                 method,
                 endpoint,
                 exc,
@@ -214,54 +223,92 @@ class TrackierHook(BaseHook):
         json: Any = None,
         idempotent: bool | None = None,
         max_retries: int | None = None,
+        check: Check | None = None,
+        raw_records: str | None = None,
     ) -> Any:
         """Send one API call (retried per policy) and return its decoded JSON, or raise a typed error.
 
         ``idempotent`` defaults to True for GET/PUT/DELETE; a POST is only retried when the server cannot
         have acted on it, unless the caller vouches that repeating it is harmless. ``max_retries`` overrides
-        the connection's bound for this call (``0`` for a single attempt).
+        the connection's bound for this call (``0`` for a single attempt). ``check`` inspects a successful
+        payload and raises ``TrackierResponseError`` when it is malformed; that is retried like a transient
+        fault on idempotent calls. ``raw_records``: see ``_decode``.
         """
         method = method.upper()
         safe = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         pairs = encode_params(params)
         kwargs = self._retry_kwargs(method, endpoint, safe, max_retries)
-        retrying = tenacity.Retrying(sleep=self.sleep, **kwargs)
-        return retrying(self._send, method, endpoint, pairs, json)
+        retrying = tenacity.Retrying(sleep=self._pause, **kwargs)
+        return retrying(self._send, method, endpoint, pairs, json, check, raw_records)
 
-    def _send(self, method: str, endpoint: str, pairs: list[tuple[str, str]], body: Any) -> Any:
-        import requests
+    def _pause(self, seconds: float) -> None:
+        if seconds > 0:
+            self.sleep(seconds)
 
-        self.throttle.wait(self.sleep)
+    def _send(
+        self,
+        method: str,
+        endpoint: str,
+        pairs: list[tuple[str, str]],
+        body: Any,
+        check: Check | None,
+        raw_records: str | None,
+    ) -> Any:
+        self.throttle_for(endpoint).wait(self.sleep)
         try:
+            # Redirects are never followed: requests would resend X-Api-Key (and a 307's body) to any host.
             response = self.get_conn().request(
-                method, self.url(endpoint), params=pairs, json=body, timeout=self.settings.timeout
+                method, self.url(endpoint), params=pairs, json=body, timeout=self.settings.timeout,
+                allow_redirects=False,
             )
-        except (requests.exceptions.ConnectTimeout, requests.exceptions.ConnectionError) as exc:
-            before_send = isinstance(exc, requests.exceptions.ConnectTimeout) or _refused(exc)
-            raise TrackierConnectionError(
-                _describe(exc), method=method, endpoint=endpoint, before_send=before_send
-            ) from None
-        except requests.exceptions.Timeout as exc:
-            raise TrackierConnectionError(
-                f"{type(exc).__name__} after {self.settings.timeout}s",
-                method=method,
-                endpoint=endpoint,
-                before_send=False,
-            ) from None
-        return self._decode(response.status_code, response.content, response.headers, method, endpoint)
+        except Exception as exc:
+            error = transport_error(exc, method=method, endpoint=endpoint, timeout=self.settings.timeout)
+            if error is None:
+                raise
+            raise error from None
+        return self._decode(
+            response.status_code, response.content, response.headers, method, endpoint, check, raw_records
+        )
 
-    @staticmethod
-    def _decode(status: int, content: bytes, headers: Mapping[str, str], method: str, endpoint: str) -> Any:
+    def _decode(
+        self,
+        status: int,
+        content: bytes,
+        headers: Mapping[str, str],
+        method: str,
+        endpoint: str,
+        check: Check | None,
+        raw_records: str | None = None,
+    ) -> Any:
+        """The payload of an answer, or the typed error it stands for (the same for sync and async calls).
+
+        With ``raw_records`` (the dotted key of a list answer's records) each record is kept as the JSON text
+        the server sent (``envelopes.RawJson``), for exports that write it as it came.
+        """
+        if 300 <= status < 400:
+            raise redirect_error(status, headers, base_url=self.settings.base_url, method=method, endpoint=endpoint)
         if status >= 400:
-            raise error_from_response(status, content, method=method, endpoint=endpoint, headers=headers)
-        payload = decode_json(content, status=status, method=method, endpoint=endpoint)
+            error = error_from_response(status, content, method=method, endpoint=endpoint, headers=headers)
+            if isinstance(error, TrackierRateLimitError) and error.retry_after is not None:
+                # Every user of this budget waits, not only this request (which waits there too).
+                self.throttle_for(endpoint).pause(self.policy.wait_for(1, error.retry_after))
+            raise error
+        payload = (
+            decode_page(content, raw_records, status=status, method=method, endpoint=endpoint)
+            if raw_records
+            else decode_json(content, status=status, method=method, endpoint=endpoint)
+        )
         if is_error_payload(payload):
             raise error_from_response(status, content, method=method, endpoint=endpoint, headers=headers)
+        if check is not None:
+            check(payload)  # raises TrackierResponseError for a malformed answer: retried like a fault
         return payload
 
-    def get(self, endpoint: str, params: Mapping[str, Any] | None = None) -> Any:
-        """GET an endpoint and return its decoded JSON."""
-        return self.request("GET", endpoint, params=params)
+    def get(
+        self, endpoint: str, params: Mapping[str, Any] | None = None, *, check: Check | None = None
+    ) -> Any:
+        """GET an endpoint and return its decoded JSON (``check``: see ``request``)."""
+        return self.request("GET", endpoint, params=params, check=check)
 
     def post(
         self,
@@ -279,17 +326,87 @@ class TrackierHook(BaseHook):
         return self.request("DELETE", endpoint, params=params)
 
     def iter_pages(
-        self, paging: Paging, params: Mapping[str, Any] | None = None, *, page_size: int | None = None
+        self,
+        paging: Paging,
+        params: Mapping[str, Any] | None = None,
+        *,
+        page_size: int | None = None,
+        max_parallel_pages: int | None = None,
+        raw: bool = False,
     ) -> Iterator[list[Any]]:
-        """Yield a list endpoint's records one page at a time (see ``hooks.pagination``)."""
+        """Yield a list endpoint's records one page at a time, in order (see ``hooks.pagination``).
+
+        With ``raw`` each record is the JSON text the server sent (``envelopes.RawJson``, a ``str``), for
+        exports to JSON Lines that write it as it came; otherwise records are decoded.
+
+        With ``max_parallel_pages`` above 1 (default: the connection's, else 4) the next page is requested
+        while the current one is consumed, and a page-numbered list whose total is known has up to that many
+        pages in flight, each under the same throttle; a page that fails or comes back malformed is fetched
+        again with the full retry policy. ``1`` requests each page only after the previous one was consumed.
+        """
         size = page_size if page_size is not None else self.settings.page_size
-        return iter_pages(lambda p: self.get(paging.path, p), paging, params, limit=size)
+        parallel = check_number("max_parallel_pages", max_parallel_pages, **SETTING_BOUNDS["max_parallel_pages"])
+        if parallel is None:
+            parallel = self.settings.max_parallel_pages
+
+        raw_records = paging.records if raw else None
+
+        def fetch(request: dict[str, Any], check: Check) -> Any:
+            return self.request("GET", paging.path, params=request, check=check, raw_records=raw_records)
+
+        if parallel == 1:
+            yield from iter_pages(fetch, paging, params, limit=size)
+            return
+        pool = ThreadPoolExecutor(parallel, thread_name_prefix="trackier-page")
+
+        def start(request: dict[str, Any]) -> Callable[[Check], Any]:
+            future = pool.submit(self._get_once, paging.path, encode_params(request))
+            return partial(self._complete, future, paging.path, request, raw_records=raw_records)
+
+        try:
+            yield from iter_pages(fetch, paging, params, limit=size, start=start, depth=parallel)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _get_once(self, endpoint: str, pairs: list[tuple[str, str]]) -> tuple[int, bytes, Mapping[str, str]]:
+        """One throttled GET, not retried and not decoded (a page fetched ahead, in a worker thread)."""
+        self.throttle_for(endpoint).wait(self.sleep)
+        response = self.get_conn().request(
+            "GET", self.url(endpoint), params=pairs, timeout=self.settings.timeout, allow_redirects=False
+        )
+        return response.status_code, response.content, response.headers
+
+    def _complete(
+        self, future: Future[Any], endpoint: str, params: dict[str, Any], check: Check, *, raw_records: str | None
+    ) -> Any:
+        """The checked answer of a page fetched ahead; when it failed in a way a retry may fix (transport,
+        429, 5xx, a malformed answer), the page is fetched again with the full retry policy."""
+        try:
+            status, content, headers = future.result()
+            return self._decode(status, content, headers, "GET", endpoint, check, raw_records)
+        except Exception as exc:
+            error = exc if isinstance(exc, TrackierError) else transport_error(
+                exc, method="GET", endpoint=endpoint, timeout=self.settings.timeout
+            )
+            if error is None or not _is_retryable(error, True):
+                raise
+            retry_after = error.retry_after if isinstance(error, TrackierAPIError) else None
+            paused = isinstance(error, TrackierRateLimitError) and retry_after is not None  # the budget waits
+            wait = 0.0 if paused else self.policy.wait_for(1, retry_after)
+            log.warning("Trackier GET %s failed (%s); fetching that page again", endpoint, error)
+            self.sleep(wait)
+        return self.request("GET", endpoint, params=params, check=check, raw_records=raw_records)
 
     def paginate(
-        self, paging: Paging, params: Mapping[str, Any] | None = None, *, page_size: int | None = None
+        self,
+        paging: Paging,
+        params: Mapping[str, Any] | None = None,
+        *,
+        page_size: int | None = None,
+        max_parallel_pages: int | None = None,
     ) -> Iterator[Any]:
-        """Yield a list endpoint's records one at a time, holding at most one page in memory."""
-        for page in self.iter_pages(paging, params, page_size=page_size):
+        """Yield a list endpoint's records one at a time, in order (pages as in ``iter_pages``)."""
+        for page in self.iter_pages(paging, params, page_size=page_size, max_parallel_pages=max_parallel_pages):
             yield from page
 
     if TYPE_CHECKING:
@@ -323,37 +440,34 @@ class TrackierHook(BaseHook):
         params: Mapping[str, Any] | None = None,
         idempotent: bool | None = None,
         max_retries: int | None = None,
+        check: Check | None = None,
     ) -> Any:
         """The async twin of ``request`` over an ``httpx.AsyncClient``, for triggers (GETs only in practice).
 
         The client is the caller's, so many polls share one connection pool; build it with
         ``async_client()``.
         """
-        import httpx
-
         method = method.upper()
         settings = await self.aget_settings()
         safe = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         pairs = encode_params(params)
 
         async def send() -> Any:
-            delay = self.throttle.reserve()
+            delay = self.throttle_for(endpoint).reserve()
             if delay > 0:
                 await asyncio.sleep(delay)
             try:
                 response = await client.request(
-                    method, f"{settings.base_url}/{endpoint.lstrip('/')}", params=pairs,
-                    headers=self.headers(),
+                    method, self.url(endpoint), params=pairs, headers=self.headers(), follow_redirects=False
                 )
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                raise TrackierConnectionError(
-                    type(exc).__name__, method=method, endpoint=endpoint, before_send=True
-                ) from None
-            except httpx.TransportError as exc:
-                raise TrackierConnectionError(
-                    type(exc).__name__, method=method, endpoint=endpoint, before_send=False
-                ) from None
-            return self._decode(response.status_code, response.content, response.headers, method, endpoint)
+            except Exception as exc:
+                error = transport_error(exc, method=method, endpoint=endpoint, timeout=settings.timeout)
+                if error is None:
+                    raise
+                raise error from None
+            return self._decode(
+                response.status_code, response.content, response.headers, method, endpoint, check
+            )
 
         retrying = tenacity.AsyncRetrying(**self._retry_kwargs(method, endpoint, safe, max_retries))
         return await retrying(send)
@@ -363,22 +477,8 @@ class TrackierHook(BaseHook):
 
         Built in a worker thread: creating a client loads the CA bundle, which would block the event loop.
         """
-        import httpx
-
         settings = await self.aget_settings()
-        return await asyncio.to_thread(httpx.AsyncClient, timeout=settings.timeout)
-
-
-def _describe(exc: Exception) -> str:
-    """A short reason for a transport failure (the URL carries no secret: the key is only in a header)."""
-    reason = str(exc.args[0] if exc.args else exc)
-    return f"{type(exc).__name__}: {reason[:300]}"
-
-
-def _refused(exc: Exception) -> bool:
-    """True when the connection was never established, so the server saw nothing."""
-    text = repr(exc.args[0]) if exc.args else ""
-    return "NewConnectionError" in text or "Connection refused" in text or "Failed to resolve" in text
+        return await asyncio.to_thread(build_async_client, settings.timeout)
 
 
 __all__ = ["API_KEY_HEADER", "USER_AGENT", "TrackierAPIError", "TrackierHook"]

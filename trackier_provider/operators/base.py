@@ -17,67 +17,70 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
 from typing import Any, ClassVar
-from urllib.parse import quote
 
-from trackier_provider.exceptions import TrackierConfigError, TrackierError
-from trackier_provider.hooks.pagination import Paging, dig
+from trackier_provider.exceptions import TrackierConfigError, TrackierObjectExistsError
+from trackier_provider.hooks.connection import SETTING_BOUNDS
+from trackier_provider.hooks.pagination import Paging, dig, records_check
+from trackier_provider.hooks.throttle import default_pool
 from trackier_provider.hooks.trackier import TrackierHook
 from trackier_provider.lineage import CreateRun, FetchRun, create_lineage, fetch_lineage
 from trackier_provider.links import TrackierPanelLink
-from trackier_provider.outputs import asset_uri, is_templated, output_spec, write_records
-from trackier_provider.validation import check_choice, is_blank
+from trackier_provider.outputs import asset_uri, batches, is_templated, output_spec, write_pages
+from trackier_provider.paths import path_segment
+from trackier_provider.scrubbing import is_secret_name, scrub
+from trackier_provider.validation import check_id, check_mapping, check_number, require_choice, require_text
 from trackier_provider.version_compat import Asset, BaseOperator, Context, mask_secret
-from trackier_provider.windows import Window, resolve_window
+from trackier_provider.windows import Window, check_lookback, resolve_window
 
 DEFAULT_MAX_XCOM_ROWS = 10_000
 IF_EXISTS = ("return", "fail", "create")
-#: Keys never returned to XCom from an API answer.
-SECRET_KEYS = frozenset({"password", "apiKey", "api_key"})
-
-
-class TrackierObjectExistsError(TrackierError):
-    """``if_exists="fail"`` and an object with the same natural key is already in Trackier."""
 
 
 def path_id(field: str, value: Any) -> str:
-    """An id for a URL path: required, and quoted so it cannot change the path."""
-    if is_blank(value):
-        raise TrackierConfigError(field, "is required", f"Pass the {field} of the object.")
-    return quote(str(value).strip(), safe="")
-
-
-def id_list(field: str, values: Any) -> list[str] | None:
-    """A list of ids from a list, a single id or a comma-separated string; None when empty."""
-    if values is None or values == "":
-        return None
-    if isinstance(values, (str, int)):
-        values = [v.strip() for v in str(values).split(",")]
-    if not isinstance(values, (list, tuple, set)):
-        raise TrackierConfigError(field, f"expected a list of ids, got {type(values).__name__}")
-    items = [str(v) for v in values if str(v).strip()]
-    return items or None
+    """An id for a URL path (see ``trackier_provider.paths.path_segment``)."""
+    return path_segment(field, check_id(field, value))
 
 
 def merged_filters(filters: Mapping[str, Any] | None, **named: Any) -> dict[str, Any] | None:
     """``filters`` plus the named shortcuts that are set (shortcuts win); None when empty."""
-    merged = dict(filters or {})
+    merged = check_mapping("filters", filters) or {}
     merged.update({k: v for k, v in named.items() if v not in (None, "", [])})
     return merged or None
 
 
 def without_secrets(value: Any) -> Any:
-    """A copy of an API object without password or key fields (for XCom)."""
-    if isinstance(value, Mapping):
-        return {k: without_secrets(v) for k, v in value.items() if k not in SECRET_KEYS}
-    if isinstance(value, list):
-        return [without_secrets(v) for v in value]
-    return value
+    """A copy of an API answer without credentials, for XCom (see ``trackier_provider.scrubbing``)."""
+    return scrub(value)
+
+
+def find_existing(
+    hook: TrackierHook,
+    lookup: Paging | str,
+    params: Mapping[str, Any] | None,
+    wanted: Mapping[str, Any],
+    records_key: str = "",
+) -> dict[str, Any] | None:
+    """The first record listed by ``lookup`` (a ``Paging``, or a path whose answer holds ``records_key``)
+    whose fields equal ``wanted`` (trimmed, case-insensitive), or None. The one create-if-absent lookup,
+    shared by ``TrackierCreateOperator`` and the generic operator's ``exists``."""
+    normal = {name: _normal(value) for name, value in wanted.items()}
+    if isinstance(lookup, Paging):
+        candidates: Iterable[Any] = hook.paginate(lookup, params)
+    else:
+        candidates = dig(hook.get(lookup, params, check=records_check(records_key, lookup)), records_key)
+    for record in candidates:
+        if isinstance(record, Mapping) and all(_normal(record.get(k)) == v for k, v in normal.items()):
+            return dict(record)
+    return None
 
 
 class TrackierBaseOperator(BaseOperator):
     """Base of all Trackier operators: the connection and a hook built on first use.
 
     :param trackier_conn_id: Airflow connection of type ``trackier``.
+
+    Without a ``pool`` argument (or ``default_args``) the task runs in the pool named by ``[trackier] pool``
+    in Airflow's configuration, if set (see ``hooks.throttle.default_pool``).
     """
 
     #: Attributes holding secrets: masked in logs and rendered fields as soon as they are rendered.
@@ -85,8 +88,10 @@ class TrackierBaseOperator(BaseOperator):
     ui_color = "#e8f1fd"
 
     def __init__(self, *, trackier_conn_id: str = TrackierHook.default_conn_name, **kwargs: Any) -> None:
+        if "pool" not in kwargs and (pool := default_pool()):
+            kwargs["pool"] = pool
         super().__init__(**kwargs)
-        self.trackier_conn_id = trackier_conn_id
+        self.trackier_conn_id = require_text("trackier_conn_id", trackier_conn_id)
 
     @cached_property
     def hook(self) -> TrackierHook:
@@ -116,7 +121,12 @@ class TrackierFetchOperator(TrackierBaseOperator):
     :param output_format: ``"jsonl"`` or ``"csv"``; default from the extension (``.csv``/``.csv.gz``), else jsonl.
     :param compression: ``"gzip"``, ``None`` or ``"infer"`` (gzip when the path ends with ``.gz``).
     :param max_xcom_rows: without ``output_path``, fail (pointing at ``output_path``) above this many records.
-    :param page_size: records per request for paginated endpoints (default: the connection's or endpoint's).
+    :param page_size: records per request for paginated endpoints (default: the connection's, else the
+        largest page Trackier documents for the endpoint).
+    :param max_parallel_pages: pages of a page-numbered list fetched at once while earlier ones are written
+        (default: the connection extra ``max_parallel_pages``, else 4; ``1`` fetches each page only after the
+        previous one was written). Rows are always
+        written in order, and memory is bounded by these pages, never by the export.
     """
 
     template_fields: Sequence[str] = ("output_path",)
@@ -133,6 +143,7 @@ class TrackierFetchOperator(TrackierBaseOperator):
         compression: str | None = "infer",
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
         page_size: int | None = None,
+        max_parallel_pages: int | None = None,
         **kwargs: Any,
     ) -> None:
         static = output_path is not None and not is_templated(output_path)
@@ -142,13 +153,14 @@ class TrackierFetchOperator(TrackierBaseOperator):
             declared = list(outlets) if isinstance(outlets, (list, tuple)) else ([outlets] if outlets else [])
             kwargs["outlets"] = [*declared, Asset(asset_uri(output_path))]
         super().__init__(**kwargs)
-        if not isinstance(max_xcom_rows, int) or max_xcom_rows < 0:
-            raise TrackierConfigError("max_xcom_rows", f"must be a whole number >= 0, got {max_xcom_rows!r}")
         self.output_path = output_path
         self.output_format = output_format
         self.compression = compression
-        self.max_xcom_rows = max_xcom_rows
-        self.page_size = page_size
+        self.max_xcom_rows = check_number("max_xcom_rows", max_xcom_rows, whole=True, at_least=0, required=True)
+        self.page_size = check_number("page_size", page_size, **SETTING_BOUNDS["page_size"])
+        self.max_parallel_pages = check_number(
+            "max_parallel_pages", max_parallel_pages, **SETTING_BOUNDS["max_parallel_pages"]
+        )
 
     # ---------------------------------------------------------------- what subclasses define
     def resolve(self, context: Context) -> Window | None:
@@ -163,17 +175,30 @@ class TrackierFetchOperator(TrackierBaseOperator):
         """Path of a single-answer endpoint (override to fill in ids)."""
         return self.path
 
+    def fetch_pages(self, window: Window | None, *, raw: bool = False) -> Iterable[Sequence[Any]]:
+        """The records a page at a time, lazily (what ``output_path`` exports write, page by page); with
+        ``raw``, a paginated endpoint's records come as the JSON text the server sent (for JSON Lines)."""
+        if self.paging is not None:
+            params = self.request_params(window)
+            return self.hook.iter_pages(
+                self.paging, params, page_size=self.page_size, max_parallel_pages=self.max_parallel_pages, raw=raw
+            )
+        return batches(self.fetch_records(window))
+
     def fetch_records(self, window: Window | None) -> Iterable[Any]:
         """The records, lazily: one page is requested only when the previous one has been consumed."""
         params = self.request_params(window)
         if self.paging is not None:
-            return self.hook.paginate(self.paging, params, page_size=self.page_size)
+            return self.hook.paginate(
+                self.paging, params, page_size=self.page_size, max_parallel_pages=self.max_parallel_pages
+            )
         return self._single(self.endpoint(), params)
 
     def _single(self, endpoint: str, params: Mapping[str, Any] | None) -> Iterator[Any]:
+        """The records of a single-answer endpoint; an answer without them fails (and is retried first)."""
         self.lineage_run.read(endpoint)
-        records = dig(self.hook.get(endpoint, params), self.records_key)
-        yield from records or []
+        answer = self.hook.get(endpoint, params, check=records_check(self.records_key, endpoint))
+        yield from dig(answer, self.records_key)
 
     # ---------------------------------------------------------------- the shared execute
     def execute(self, context: Context) -> Any:
@@ -184,15 +209,20 @@ class TrackierFetchOperator(TrackierBaseOperator):
         )
         window = self.resolve(context)
         self.lineage_run = FetchRun(window)
-        records = self.fetch_records(window)  # validates its parameters before the first request
+        # Either validates its parameters before the first request.
+        pages = (
+            self.fetch_pages(window, raw=spec.format == "jsonl")
+            if spec is not None
+            else batches(self.fetch_records(window))
+        )
         if window is not None:
             self.log.info("Reading %s for %s", self.task_id, window.describe())
         if spec is not None:
-            rows = write_records(records, spec)
+            rows = write_pages(pages, spec)
             self.lineage_run.wrote(spec.uri, rows)
             described = window.describe() if window is not None else {"start": None, "end": None, "timezone": None}
             return {"path": spec.uri, "rows": rows, **described}
-        collected = self._collect(records)
+        collected = self._collect(record for page in pages for record in page)
         self.lineage_run.wrote(None, len(collected))
         return collected
 
@@ -240,7 +270,7 @@ class TrackierWindowedFetchOperator(TrackierFetchOperator):
         self.start = start
         self.end = end
         self.timezone = timezone
-        self.lookback = lookback
+        self.lookback = check_lookback(lookback)
 
     def resolve(self, context: Context) -> Window:
         interval = {
@@ -286,8 +316,7 @@ class TrackierCreateOperator(TrackierBaseOperator):
 
     def __init__(self, *, if_exists: str = "return", **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        check_choice("if_exists", if_exists, IF_EXISTS)
-        self.if_exists = if_exists
+        self.if_exists = require_choice("if_exists", if_exists, IF_EXISTS)
 
     def payload(self) -> dict[str, Any]:
         """The create body, validated (raise ``TrackierConfigError`` before any request)."""
@@ -299,21 +328,13 @@ class TrackierCreateOperator(TrackierBaseOperator):
 
     def find_existing(self, payload: Mapping[str, Any]) -> dict[str, Any] | None:
         """The first existing object whose natural key equals the payload's, or None."""
-        wanted = {name: _normal(payload.get(name)) for name in self.natural_key}
-        params = self.lookup_params(payload)
-        if isinstance(self.lookup, Paging):
-            candidates: Iterable[Any] = self.hook.paginate(self.lookup, params)
-        else:
-            candidates = dig(self.hook.get(self.lookup, params), self.lookup_records) or []
-        for record in candidates:
-            if isinstance(record, Mapping) and all(_normal(record.get(k)) == v for k, v in wanted.items()):
-                return dict(record)
-        return None
+        wanted = {name: payload.get(name) for name in self.natural_key}
+        return find_existing(self.hook, self.lookup, self.lookup_params(payload), wanted, self.lookup_records)
 
     def execute(self, context: Context) -> Any:
         self.mask_secrets()
         payload = self.payload()
-        key = ", ".join(f"{name}={payload.get(name)!r}" for name in self.natural_key if name not in SECRET_KEYS)
+        key = ", ".join(f"{name}={payload.get(name)!r}" for name in self.natural_key if not is_secret_name(name))
         if self.if_exists != "create":
             existing = self.find_existing(payload)
             if existing is not None:
@@ -352,9 +373,8 @@ __all__ = [
     "TrackierBaseOperator",
     "TrackierCreateOperator",
     "TrackierFetchOperator",
-    "TrackierObjectExistsError",
     "TrackierWindowedFetchOperator",
-    "id_list",
+    "find_existing",
     "merged_filters",
     "path_id",
     "without_secrets",

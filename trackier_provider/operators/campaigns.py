@@ -5,22 +5,35 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from trackier_provider.exceptions import TrackierConfigError
 from trackier_provider.hooks.pagination import CAMPAIGN_TIMELINES, CAMPAIGNS
 from trackier_provider.links import TrackierPanelLink
 from trackier_provider.operators.base import (
     TrackierCreateOperator,
     TrackierFetchOperator,
     TrackierWindowedFetchOperator,
-    id_list,
     merged_filters,
     path_id,
 )
-from trackier_provider.validation import check_choice, check_payouts, require
+from trackier_provider.validation import (
+    DIRECTIONS,
+    check_choice,
+    check_choices,
+    check_id,
+    check_ids,
+    check_json,
+    check_mapping,
+    check_payouts,
+    check_text,
+    require_choice,
+    require_text,
+)
 from trackier_provider.version_compat import Context
 from trackier_provider.windows import Window
 
 CAMPAIGN_STATUSES = ("active", "pending", "paused", "disabled", "expired", "suspended")
 CONV_TRACKING = ("postback", "iframe_https", "image_https")
+ORDER_BY = ("created", "title")
 
 
 class TrackierFetchCampaignsOperator(TrackierFetchOperator):
@@ -53,16 +66,14 @@ class TrackierFetchCampaignsOperator(TrackierFetchOperator):
         self.geo = geo
         self.advertiser = advertiser
         self.filters = filters
-        self.order_by = order_by
-        self.direction = direction
+        self.order_by = check_choice("order_by", order_by, ORDER_BY)
+        self.direction = check_choice("direction", direction, DIRECTIONS)
 
     def request_params(self, window: Window | None) -> dict[str, Any]:
-        check_choice("status", self.status or None, CAMPAIGN_STATUSES)
-        check_choice("order_by", self.order_by, ("created", "title"))
-        check_choice("direction", self.direction, ("asc", "desc"))
+        status = check_choice("status", self.status, CAMPAIGN_STATUSES)
         return {
-            "filters": merged_filters(self.filters, status=self.status, geo=id_list("geo", self.geo)),
-            "advertiser": id_list("advertiser", self.advertiser),
+            "filters": merged_filters(self.filters, status=status, geo=check_choices("geo", self.geo)),
+            "advertiser": check_ids("advertiser", self.advertiser),
             "orderBy": self.order_by,
             "direction": self.direction,
         }
@@ -112,22 +123,18 @@ class TrackierCreateCampaignOperator(TrackierCreateOperator):
         self.fields = fields
 
     def payload(self) -> dict[str, Any]:
-        body = {
-            **(self.fields or {}),
-            "advertiserId": self.advertiser_id,
-            "title": self.title,
-            "url": self.url,
-            "currency": self.currency,
-            "convTracking": self.conv_tracking,
-            "payouts": self.payouts,
+        return {
+            **check_json("fields", check_mapping("fields", self.fields) or {}),
+            "advertiserId": check_id("advertiser_id", self.advertiser_id),
+            "title": require_text("title", self.title),
+            "url": require_text("url", self.url),
+            "currency": require_text("currency", self.currency),
+            "convTracking": require_choice("conv_tracking", self.conv_tracking, CONV_TRACKING),
+            "payouts": check_payouts(self.payouts),
         }
-        require(body, ("advertiserId", "title", "url", "currency", "convTracking", "payouts"), "a campaign")
-        check_choice("conv_tracking", self.conv_tracking, CONV_TRACKING)
-        check_payouts(self.payouts)
-        return body
 
     def lookup_params(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        return {"advertiser": [str(payload["advertiserId"])]}
+        return {"advertiser": [payload["advertiserId"]]}
 
 
 class TrackierFetchCampaignTimelineOperator(TrackierWindowedFetchOperator):
@@ -139,7 +146,11 @@ class TrackierFetchCampaignTimelineOperator(TrackierWindowedFetchOperator):
     template_fields: Sequence[str] = (*TrackierFetchOperator.template_fields, "start", "end")
     paging = CAMPAIGN_TIMELINES
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, timezone: str | None = "UTC", **kwargs: Any) -> None:
+        if timezone is not None and check_text("timezone", timezone) != "UTC":
+            raise TrackierConfigError(
+                "timezone", f"{timezone!r}: Trackier takes the campaign timeline in UTC", "Leave timezone unset."
+            )
         super().__init__(timezone="UTC", **kwargs)
 
     def request_params(self, window: Window | None) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from trackier_provider.operators.base import (
     TrackierFetchOperator,
     path_id,
 )
-from trackier_provider.validation import require
+from trackier_provider.validation import check_flag, require_text
 from trackier_provider.version_compat import Context
 
 CATEGORIES = "/v2/categories"
@@ -45,9 +45,7 @@ class TrackierCreateCategoryOperator(TrackierCreateOperator):
         self.name = name
 
     def payload(self) -> dict[str, Any]:
-        body = {"name": self.name.strip() if isinstance(self.name, str) else self.name}
-        require(body, ("name",), "a category")
-        return body
+        return {"name": require_text("name", self.name)}
 
 
 class TrackierUpdateCategoryOperator(TrackierBaseOperator):
@@ -65,8 +63,7 @@ class TrackierUpdateCategoryOperator(TrackierBaseOperator):
 
     def execute(self, context: Context) -> Any:
         endpoint = f"{CATEGORIES}/{path_id('category_id', self.category_id)}"
-        body = {"name": self.name}
-        require(body, ("name",), "a category")
+        body = {"name": require_text("name", self.name)}
         answer = self.hook.post(endpoint, body, idempotent=True)
         self.log.info("Renamed category %s", self.category_id)
         return answer.get("category", answer) if isinstance(answer, dict) else answer
@@ -85,7 +82,7 @@ class TrackierDeleteCategoryOperator(TrackierBaseOperator):
     def __init__(self, *, category_id: str, missing_ok: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.category_id = category_id
-        self.missing_ok = missing_ok
+        self.missing_ok = bool(check_flag("missing_ok", missing_ok))
 
     def execute(self, context: Context) -> bool:
         endpoint = f"{CATEGORIES}/{path_id('category_id', self.category_id)}"

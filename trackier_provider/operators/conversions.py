@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from trackier_provider.exceptions import TrackierConfigError
-from trackier_provider.hooks.pagination import CONVERSIONS
-from trackier_provider.operators.base import TrackierBaseOperator, TrackierWindowedFetchOperator, id_list
+from trackier_provider.hooks.pagination import CONVERSIONS, records_check
+from trackier_provider.operators.base import TrackierBaseOperator, TrackierWindowedFetchOperator
 from trackier_provider.outputs import read_records
-from trackier_provider.validation import check_choice
+from trackier_provider.validation import (
+    check_choice,
+    check_choices,
+    check_flag,
+    check_ids,
+    check_json,
+    check_number,
+    check_text,
+)
 from trackier_provider.version_compat import Context
 from trackier_provider.windows import Window
 
 CONVERSION_STATUSES = ("approved", "pending", "cancelled", "rejected", "extended")
 UPLOAD_PATH = "/v2/conversions/bulkUpload"
+JOBS_PATH = "/v2/jobs"
+#: How far Trackier's clock may be behind Airflow's when an earlier try's job is looked for.
+CLOCK_SKEW = timedelta(minutes=5)
 MONEY_FIELDS = ("payout", "revenue", "sale_amount")
 
 
@@ -58,17 +70,16 @@ class TrackierFetchConversionsOperator(TrackierWindowedFetchOperator):
 
     def request_params(self, window: Window | None) -> dict[str, Any]:
         assert window is not None
-        check_choice("status", self.status or None, CONVERSION_STATUSES)
         return {
             "start": window.start_datetime,
             "end": window.end_datetime,
             "zone": window.timezone,
-            "status": self.status or None,
-            "campaignIds": id_list("campaign_ids", self.campaign_ids),
-            "publisherIds": id_list("publisher_ids", self.publisher_ids),
-            "adv_ids": id_list("advertiser_ids", self.advertiser_ids),
-            "source": self.source or None,
-            "fields": id_list("fields", self.fields),
+            "status": check_choice("status", self.status, CONVERSION_STATUSES),
+            "campaignIds": check_ids("campaign_ids", self.campaign_ids),
+            "publisherIds": check_ids("publisher_ids", self.publisher_ids),
+            "adv_ids": check_ids("advertiser_ids", self.advertiser_ids),
+            "source": check_text("source", self.source),
+            "fields": check_choices("fields", self.fields) or None,
         }
 
 
@@ -80,20 +91,26 @@ def conversion_row_problem(row: Any) -> str | None:
         return "needs click_id, or campaign_id and publisher_id"
     if not row.get("click_id") and not row.get("publisher_id"):
         return "needs publisher_id when click_id is missing"
-    if row.get("status") not in (None, "", *CONVERSION_STATUSES):
-        return f"status {row['status']!r} is not one of {', '.join(CONVERSION_STATUSES)}"
-    for name in MONEY_FIELDS:
-        value = row.get(name)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
-            return f"{name} must be a number >= 0, got {value!r}"
+    try:
+        check_json("row", row)
+        check_choice("status", row.get("status"), CONVERSION_STATUSES)
+        for name in MONEY_FIELDS:
+            check_number(name, row.get(name), at_least=0)
+    except TrackierConfigError as exc:
+        return str(exc)
     return None
 
 
 class TrackierUploadConversionsOperator(TrackierBaseOperator):
     """Upload conversions in bulk; returns the Trackier job id (for ``TrackierJobSensor``).
 
-    Rows are checked before the upload. The upload is a POST that is not repeated after an ambiguous
-    failure (the job may have been created): check the panel's jobs before retrying such a task by hand.
+    Rows are checked before the upload. Trackier has no idempotency key, so a retried task (try 2 or later)
+    first looks for the job an earlier try created before uploading again. The rule: a job in
+    ``GET /v2/jobs`` whose type names conversions (the spec does not list the types; the emulator says
+    ``bulk_conversion_upload``), created no earlier than the DAG run started (less
+    ``CLOCK_SKEW`` for the difference between Airflow's and Trackier's clocks), with the same number of rows
+    as this upload. One such job is returned instead of uploading; more than one fails the task (another
+    upload of the same size in the same run makes the job ambiguous: check the panel's jobs), none uploads.
 
     :param conversions: the rows (templated), e.g. ``[{"click_id": "...", "payout": 1.5, "status": "approved"}]``.
     :param conversions_path: or a JSON Lines / CSV file (local path or fsspec URL, ``.gz`` allowed) of rows.
@@ -115,11 +132,10 @@ class TrackierUploadConversionsOperator(TrackierBaseOperator):
         super().__init__(**kwargs)
         if (conversions is None) == (conversions_path is None):
             raise TrackierConfigError("conversions", "pass exactly one of conversions or conversions_path")
-        check_choice("fire_postback", fire_postback, ("yes", "refire"))
         self.conversions = conversions
         self.conversions_path = conversions_path
-        self.fire_postback = fire_postback
-        self.fetch_ip_details = fetch_ip_details
+        self.fire_postback = check_choice("fire_postback", fire_postback, ("yes", "refire"))
+        self.fetch_ip_details = check_flag("fetch_ip_details", fetch_ip_details)
 
     def rows(self) -> list[Any]:
         """The rows to upload, each checked; the first bad row fails the task before any request."""
@@ -139,6 +155,12 @@ class TrackierUploadConversionsOperator(TrackierBaseOperator):
             body["firePostback"] = self.fire_postback
         if self.fetch_ip_details is not None:
             body["fetchIpDetails"] = self.fetch_ip_details
+        if context["ti"].try_number > 1:
+            earlier = self.earlier_job(context, len(rows))
+            if earlier is not None:
+                self.log.info("Try %s: reusing Trackier job %s uploaded by an earlier try (%s rows)",
+                              context["ti"].try_number, earlier, len(rows))
+                return earlier
         answer = self.hook.post(UPLOAD_PATH, body)
         job = answer.get("job") if isinstance(answer, Mapping) else None
         job_id = (job or {}).get("_id") or (job or {}).get("id")
@@ -146,3 +168,39 @@ class TrackierUploadConversionsOperator(TrackierBaseOperator):
             raise TrackierConfigError("bulkUpload answer", f"has no job id: {str(answer)[:300]}")
         self.log.info("Uploaded %s conversions; Trackier job %s", len(rows), job_id)
         return str(job_id)
+
+    def earlier_job(self, context: Context, rows: int) -> str | None:
+        """The id of the job an earlier try of this task created (see the class docstring), or None."""
+        started = context["dag_run"].start_date
+        if started is None:  # a run without a recorded start: only jobs from the last CLOCK_SKEW count
+            started = datetime.now(timezone.utc)
+        since = started - CLOCK_SKEW
+        answer = self.hook.get(JOBS_PATH, check=records_check("jobs", JOBS_PATH))
+        matches = [
+            str(job.get("_id") or job.get("id"))
+            for job in answer["jobs"]
+            if isinstance(job, Mapping)
+            and "conversion" in str(job.get("type", "")).casefold()
+            and str((job.get("result") or {}).get("rows", "")).strip() == str(rows)
+            and (created := _timestamp(job.get("created"))) is not None
+            and created >= since
+        ]
+        if len(matches) > 1:
+            raise TrackierConfigError(
+                "conversions",
+                f"this is a retry and {len(matches)} upload jobs of {rows} rows exist since the run started "
+                f"({', '.join(matches)}), so the earlier try's job is ambiguous",
+                "Check the jobs in the Trackier panel, then mark this task success or clear it with one job left.",
+            )
+        return matches[0] if matches else None
+
+
+def _timestamp(value: Any) -> datetime | None:
+    """A job's ``created`` (``2026-11-20T10:00:00.000Z``) as an aware datetime, or None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)

@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from trackier_provider.hooks.pagination import COUPONS
-from trackier_provider.operators.base import TrackierFetchOperator, id_list, merged_filters
-from trackier_provider.validation import check_choice
+from trackier_provider.operators.base import TrackierFetchOperator, merged_filters
+from trackier_provider.validation import DIRECTIONS, check_choice, check_ids
 from trackier_provider.windows import Window
+
+COUPON_STATUSES = ("active", "pending", "expired")
 
 
 class TrackierFetchCouponsOperator(TrackierFetchOperator):
@@ -41,15 +43,13 @@ class TrackierFetchCouponsOperator(TrackierFetchOperator):
         self.campaign_ids = campaign_ids
         self.publisher_ids = publisher_ids
         self.filters = filters
-        self.direction = direction
+        self.direction = check_choice("direction", direction, DIRECTIONS)
 
     def request_params(self, window: Window | None) -> dict[str, Any]:
-        check_choice("status", self.status or None, ("active", "pending", "expired"))
-        check_choice("direction", self.direction, ("asc", "desc"))
         filters = merged_filters(
             self.filters,
-            status=self.status,
-            campaignIds=id_list("campaign_ids", self.campaign_ids),
-            publisherIds=id_list("publisher_ids", self.publisher_ids),
+            status=check_choice("status", self.status, COUPON_STATUSES),
+            campaignIds=check_ids("campaign_ids", self.campaign_ids),
+            publisherIds=check_ids("publisher_ids", self.publisher_ids),
         )
         return {"filters": filters, "direction": self.direction}

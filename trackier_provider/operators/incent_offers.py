@@ -7,7 +7,7 @@ from typing import Any
 
 from trackier_provider.hooks.pagination import INCENT_OFFERS
 from trackier_provider.operators.base import TrackierFetchOperator, merged_filters
-from trackier_provider.validation import check_choice, require
+from trackier_provider.validation import DIRECTIONS, check_choice, check_id, require_text
 from trackier_provider.windows import Window
 
 
@@ -38,16 +38,13 @@ class TrackierFetchIncentOffersOperator(TrackierFetchOperator):
         self.pub_id = pub_id
         self.source = source
         self.filters = filters
-        self.sort_by = sort_by
-        self.order = order
+        self.sort_by = check_choice("sort_by", sort_by, ("payout", "id"))
+        self.order = check_choice("order", order, DIRECTIONS)
 
     def request_params(self, window: Window | None) -> dict[str, Any]:
-        require({"pub_id": self.pub_id, "source": self.source}, ("pub_id", "source"), "incent offers")
-        check_choice("sort_by", self.sort_by, ("payout", "id"))
-        check_choice("order", self.order, ("asc", "desc"))
         return {
-            "pubId": str(self.pub_id).strip(),
-            "source": self.source,
+            "pubId": check_id("pub_id", self.pub_id),
+            "source": require_text("source", self.source),
             "filters": merged_filters(self.filters),
             "sortBy": self.sort_by,
             "order": self.order,

@@ -10,8 +10,11 @@ from trackier_provider.exceptions import TrackierConfigError
 from trackier_provider.hooks.connection import ClientSettings, base_url_from
 from trackier_provider.hooks.trackier import API_KEY_HEADER, TrackierHook
 from trackier_provider.operators.base import TrackierBaseOperator, without_secrets
-from trackier_provider.validation import check_email, require
+from trackier_provider.validation import check_email, check_text, check_url, require_text
 from trackier_provider.version_compat import Context, Variable, mask_secret
+
+#: The one endpoint whose answer is an API key.
+LOGIN_PATH = "/v2/login"
 
 
 class _LoginHook(TrackierHook):
@@ -68,11 +71,13 @@ class TrackierLoginOperator(TrackierBaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         self.mask_secrets()
-        body = {"email": self.login_email, "password": self.password, "networkUrl": self.network_url}
-        require({"email": self.login_email, "password": self.password, "network_url": self.network_url},
-                ("email", "password", "network_url"), "a login")
-        check_email(self.login_email)
-        answer = self.hook.post("/v2/login", body, idempotent=True)
+        body = {
+            "email": check_email(self.login_email),
+            "password": require_text("password", self.password, secret=True, strip=False),
+            "networkUrl": require_text("network_url", check_url("network_url", self.network_url)),
+        }
+        variable = check_text("api_key_variable", self.api_key_variable)
+        answer = self.hook.post(LOGIN_PATH, body, idempotent=True)
         data = answer.get("data") if isinstance(answer, Mapping) else None
         if not isinstance(data, Mapping):
             data = {}
@@ -80,8 +85,8 @@ class TrackierLoginOperator(TrackierBaseOperator):
         if not isinstance(key, str) or not key:
             raise TrackierConfigError("login answer", "holds no API key", "Check the network_url and the account.")
         mask_secret(key)
-        if self.api_key_variable:
-            Variable.set(self.api_key_variable, key)
-            self.log.info("Stored the API key of %s in Variable %s", self.login_email, self.api_key_variable)
+        if variable:
+            Variable.set(variable, key)
+            self.log.info("Stored the API key of %s in Variable %s", body["email"], variable)
         user = without_secrets(data.get("user") or {})
-        return {"user": user, "type": data.get("type"), "api_key_variable": self.api_key_variable or None}
+        return {"user": user, "type": data.get("type"), "api_key_variable": variable}

@@ -7,10 +7,19 @@ from typing import Any
 
 from trackier_provider.hooks.pagination import PUBLISHERS
 from trackier_provider.operators.base import TrackierCreateOperator, TrackierFetchOperator, merged_filters
-from trackier_provider.validation import check_choice, check_email, check_password, require
+from trackier_provider.validation import (
+    USER_STATUSES,
+    check_choice,
+    check_choices,
+    check_email,
+    check_flag,
+    check_json,
+    check_mapping,
+    check_password,
+    check_text,
+    require_text,
+)
 from trackier_provider.windows import Window
-
-USER_STATUSES = ("active", "pending", "disabled", "rejected")
 
 
 class TrackierFetchPublishersOperator(TrackierFetchOperator):
@@ -76,36 +85,41 @@ class TrackierCreatePublisherOperator(TrackierCreateOperator):
         # Not ``self.email``: that is BaseOperator's failure-alert address, and alerts must not go to publishers.
         self.publisher_email = email
         self.password = password
-        self.username = username
+        self.username = check_text("username", username)
         self.company = company
         self.phone = phone
         self.status = status
-        self.region = region
-        self.ref_by = ref_by
-        self.custom_fields = custom_fields
-        self.bank = bank
+        self.region = _json_object("region", region)
+        self.ref_by = check_text("ref_by", ref_by)
+        self.custom_fields = _json_object("custom_fields", custom_fields)
+        self.bank = _json_object("bank", bank)
         self.tags = tags
-        self.send_email = send_email
+        self.send_email = check_flag("send_email", send_email)
 
     def payload(self) -> dict[str, Any]:
+        body = {
+            "name": require_text("name", self.name),
+            "email": check_email(self.publisher_email),
+            "password": check_password(self.password),
+        }
         optional = {
             "username": self.username,
-            "company": self.company,
-            "phone": self.phone,
-            "status": self.status or None,
+            "company": check_text("company", self.company),
+            "phone": check_text("phone", self.phone),
+            "status": check_choice("status", self.status, USER_STATUSES),
             "region": self.region,
             "ref_by": self.ref_by,
             "customFields": self.custom_fields,
             "bank": self.bank,
-            "tags": self.tags,
+            "tags": check_choices("tags", self.tags) or None,
             "sendEmailOrNot": self.send_email,
         }
-        body = {"name": self.name, "email": self.publisher_email, "password": self.password}
-        require(body, ("name", "email", "password"), "a publisher")
-        check_email(self.publisher_email)
-        check_password(self.password)
-        check_choice("status", body.get("status"), USER_STATUSES)
         return {**body, **{k: v for k, v in optional.items() if v is not None}}
 
     def lookup_params(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         return {"filters": {"email": payload["email"]}}
+
+
+def _json_object(field: str, value: Any) -> dict[str, Any] | None:
+    """An optional UserCreate object field (``region``, ``customFields``, ``bank``), checked as JSON."""
+    return check_json(field, check_mapping(field, value))

@@ -11,9 +11,11 @@ from airflow.configuration import conf
 
 from trackier_provider import readiness
 from trackier_provider.exceptions import TrackierError
+from trackier_provider.hooks.throttle import default_pool
 from trackier_provider.hooks.trackier import TrackierHook
 from trackier_provider.sensors.state import MemoryState, SensorState, persistent_state
 from trackier_provider.triggers.base import SUCCESS, TIMEOUT, TrackierPollingTrigger
+from trackier_provider.validation import check_flag, check_seconds, require_text
 from trackier_provider.version_compat import (
     AirflowRescheduleException,
     AirflowSensorTimeout,
@@ -26,6 +28,8 @@ from trackier_provider.version_compat import (
 #: Seconds Airflow's own deferral timeout is set beyond the trigger's deadline: the trigger's timeout
 #: event (with its reason) normally comes first; Airflow's is the safety net for a stuck trigger.
 DEFERRAL_GRACE = 300
+#: The longest wait between two polls (one day).
+MAX_POKE_INTERVAL = 86_400
 
 
 class TrackierBaseSensor(BaseSensorOperator):
@@ -49,9 +53,13 @@ class TrackierBaseSensor(BaseSensorOperator):
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
     ) -> None:
+        if "poke_interval" in kwargs:
+            kwargs["poke_interval"] = check_seconds("poke_interval", kwargs["poke_interval"], at_most=MAX_POKE_INTERVAL)
+        if "pool" not in kwargs and (pool := default_pool()):
+            kwargs["pool"] = pool  # [trackier] pool, as for the operators
         super().__init__(**kwargs)
-        self.trackier_conn_id = trackier_conn_id
-        self.deferrable = deferrable
+        self.trackier_conn_id = require_text("trackier_conn_id", trackier_conn_id)
+        self.deferrable = bool(check_flag("deferrable", deferrable))
         self._memory = MemoryState()
 
     @cached_property

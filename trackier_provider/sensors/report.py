@@ -6,16 +6,23 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from trackier_provider.readiness import ReadyCheck, ReportReadiness, callable_path, records_of, request_key
+from trackier_provider.readiness import (
+    ReadyCheck,
+    ReportReadiness,
+    callable_path,
+    figures_of,
+    load_callable,
+    request_key,
+)
 from trackier_provider.reports import report_params
 from trackier_provider.sensors.base import TrackierBaseSensor
 from trackier_provider.triggers.report import TrackierReportTrigger
+from trackier_provider.validation import check_dotted_path, check_number, check_seconds
 from trackier_provider.version_compat import Context, PokeReturnValue
 from trackier_provider.windows import Window, resolve_window
 
-
-def _seconds(value: timedelta | float) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+#: The longest settle period (one week).
+MAX_SETTLE_PERIOD = 7 * 86_400
 
 
 class TrackierReportSensor(TrackierBaseSensor):
@@ -70,9 +77,14 @@ class TrackierReportSensor(TrackierBaseSensor):
         self.kpi = kpi
         self.filters = filters
         self.timezone = timezone
+        if ready_check is not None and not callable(ready_check):
+            ready_check = check_dotted_path("ready_check", ready_check)
+            load_callable(ready_check)  # a path that does not import fails here, not after the first poll
         self.ready_check = ready_check
         self.rule = ReportReadiness(
-            min_rows=min_rows, settle_polls=settle_polls, settle_period=_seconds(settle_period),
+            min_rows=check_number("min_rows", min_rows, whole=True, at_least=0, required=True),
+            settle_polls=check_number("settle_polls", settle_polls, whole=True, at_least=1, required=True),
+            settle_period=check_seconds("settle_period", settle_period, at_most=MAX_SETTLE_PERIOD),
             ready_check=ready_check,
         )
 
@@ -86,9 +98,9 @@ class TrackierReportSensor(TrackierBaseSensor):
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
         window, path, params = self._request(context)
-        records = records_of(self.hook.get(path, params), path)
+        figures = figures_of(self.hook.get(path, params), path)
         store = self.state(context)
-        verdict = self.rule.assess(records, request=request_key(path, params), state=store.load())
+        verdict = self.rule.assess(figures, request=request_key(path, params), state=store.load())
         if verdict.ready:
             store.clear()
             self.log.info("Trackier %s report %s is ready: %s", self.report, window.describe(), verdict.reason)

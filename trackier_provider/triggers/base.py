@@ -13,18 +13,20 @@ from __future__ import annotations
 import asyncio
 import json
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from trackier_provider import readiness
 from trackier_provider.exceptions import TrackierError
 from trackier_provider.hooks.trackier import TrackierHook
+from trackier_provider.hooks.transport import build_async_client
 
+T = TypeVar("T")
 SUCCESS, ERROR, TIMEOUT = "success", "error", "timeout"
 #: Connections one event loop keeps to the API, shared by all its triggers.
 MAX_CONNECTIONS = 16
@@ -60,14 +62,44 @@ _CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[float, _Shar
 
 
 def _build_client(timeout: float) -> Any:
-    import httpx
-
-    limits = httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS)
-    return httpx.AsyncClient(timeout=timeout, limits=limits)
+    return build_async_client(timeout, MAX_CONNECTIONS)
 
 
 async def _open_client(timeout: float) -> BoundedClient:
     return BoundedClient(await asyncio.to_thread(_build_client, timeout))
+
+
+_ASKING: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str, str], asyncio.Future[Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()  # retrieved here, so a result nobody waits for any more is not logged as lost
+
+
+async def shared_answer(
+    hook: TrackierHook, client: Any, path: str, params: Mapping[str, Any], digest: Callable[[Any], T]
+) -> T:
+    """``digest`` of the answer to ``GET path?params``, asked once for every trigger of this event loop that
+    asks the same question (same connection, path and parameters) while it is in flight.
+
+    Each caller gets the same digested answer (decoded and digested once) and keeps its own state. A caller
+    that times out or is cancelled stops waiting without cancelling the request for the others.
+    """
+    key = (hook.trackier_conn_id, path, json.dumps(params, sort_keys=True, default=str))
+    asking = _ASKING.setdefault(asyncio.get_running_loop(), {})
+    future = asking.get(key)
+    if future is None:
+
+        async def ask() -> T:
+            return digest(await hook.arequest(client, "GET", path, params=params))
+
+        future = asking[key] = asyncio.ensure_future(ask())
+        future.add_done_callback(_retrieve)
+        future.add_done_callback(lambda done: asking.pop(key) if asking.get(key) is done else None)
+    return await asyncio.shield(future)
 
 
 @asynccontextmanager
@@ -129,6 +161,16 @@ class TrackierPollingTrigger(BaseTrigger):
         """One poll: an event to finish with, or None to poll again (set ``last_reason``)."""
         raise NotImplementedError
 
+    def until_next_poll(self) -> float:
+        """Seconds to the next poll: the next multiple of ``poll_interval`` on the clock, at least half an
+        interval away. Triggers with the same interval poll at the same moments, so the ones asking the
+        same question share one request (``shared_answer``)."""
+        interval = self.poll_interval
+        if interval <= 0:
+            return 0.0
+        delay = interval - readiness.now() % interval
+        return delay + interval if delay < interval / 2 else delay
+
     # ------------------------------------------------------------------ serialization
     def serialize(self) -> tuple[str, dict[str, Any]]:
         kwargs = {
@@ -182,11 +224,19 @@ class TrackierPollingTrigger(BaseTrigger):
                     if outcome is not None:
                         return outcome
                     self.log.debug("Waiting for %s: %s", self.describe(), self.last_reason)
-                    await asyncio.sleep(max(0.0, min(self.poll_interval, self.deadline - readiness.now())))
+                    await asyncio.sleep(max(0.0, min(self.until_next_poll(), self.deadline - readiness.now())))
         except TrackierError as exc:
             return self.event(ERROR, self._redact(f"{self.describe()}: {exc}", hook))
         except Exception as exc:  # an event, not a crashed trigger, so the task fails with a clear message
             return self.event(ERROR, self._redact(f"{self.describe()}: {type(exc).__name__}: {exc}", hook))
 
 
-__all__ = ["ERROR", "SUCCESS", "TIMEOUT", "BoundedClient", "TrackierPollingTrigger", "shared_client"]
+__all__ = [
+    "ERROR",
+    "SUCCESS",
+    "TIMEOUT",
+    "BoundedClient",
+    "TrackierPollingTrigger",
+    "shared_answer",
+    "shared_client",
+]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from airflow.triggers.base import TriggerEvent
 
 from trackier_provider.hooks.trackier import TrackierHook
-from trackier_provider.readiness import read_job
-from trackier_provider.triggers.base import ERROR, SUCCESS, TrackierPollingTrigger
+from trackier_provider.readiness import job_path, read_job
+from trackier_provider.triggers.base import ERROR, SUCCESS, TrackierPollingTrigger, shared_answer
 
 
 class TrackierJobTrigger(TrackierPollingTrigger):
@@ -41,7 +42,7 @@ class TrackierJobTrigger(TrackierPollingTrigger):
         return f"Trackier job {self.job_id}"
 
     async def poll(self, hook: TrackierHook, client: Any) -> TriggerEvent | None:
-        progress = read_job(self.job_id, await hook.arequest(client, "GET", f"/v2/jobs/{self.job_id}"))
+        progress = await shared_answer(hook, client, job_path(self.job_id), {}, partial(read_job, self.job_id))
         self.last_reason = f"status {progress.status}, {progress.result}"
         if not (progress.done or progress.failed):
             return None

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from airflow.triggers.base import TriggerEvent
 
 from trackier_provider import readiness
 from trackier_provider.hooks.trackier import TrackierHook
-from trackier_provider.readiness import ReportReadiness, records_of, request_key
-from trackier_provider.triggers.base import SUCCESS, TrackierPollingTrigger
+from trackier_provider.readiness import ReportReadiness, figures_of, request_key
+from trackier_provider.triggers.base import SUCCESS, TrackierPollingTrigger, shared_answer
 
 
 class TrackierReportTrigger(TrackierPollingTrigger):
@@ -53,6 +54,7 @@ class TrackierReportTrigger(TrackierPollingTrigger):
         )
         self.initial_state = dict(state) if state else None
         self.state: dict[str, Any] | None = self.initial_state
+        self.request = request_key(self.path, self.params)
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -70,10 +72,8 @@ class TrackierReportTrigger(TrackierPollingTrigger):
         return f"Trackier report {self.path} {window}"
 
     async def poll(self, hook: TrackierHook, client: Any) -> TriggerEvent | None:
-        payload = await hook.arequest(client, "GET", self.path, params=self.params)
-        records = records_of(payload, self.path)
-        verdict = self.rule.assess(records, request=request_key(self.path, self.params), state=self.state,
-                                   at=readiness.now())
+        figures = await shared_answer(hook, client, self.path, self.params, partial(figures_of, endpoint=self.path))
+        verdict = self.rule.assess(figures, request=self.request, state=self.state, at=readiness.now())
         self.state = verdict.state
         self.last_reason = verdict.reason
         if verdict.ready:
