@@ -70,7 +70,7 @@ def docstring(operation: Operation) -> list[str]:
     if operation.content == "multipart":
         what = "Sends multipart/form-data, which the hook cannot send: raises ``TrackierConfigError``."
     elif operation.records_at:
-        paging = f", page by page ({operation.paging} paging)" if operation.pages else ""
+        paging = f", every page ({operation.paging} paging)" if operation.pages else ""
         what = f"Returns an iterator over every record (``{operation.records_at}``){paging}."
     else:
         body = f"Sends a ``{operation.body}`` body; returns" if operation.body else "Returns"

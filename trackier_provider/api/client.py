@@ -1,9 +1,9 @@
 """Calls by operation name: the catalogue's checks before any request, then one request or a lazy list.
 
-``prepare`` turns an operation name, ids, query parameters and a body into a checked ``Call`` (path built
+``prepare`` turns an operation, its ids, query parameters and body into a checked ``Call`` (path built
 by ``trackier_provider.paths.build_path``; query and body checked against the catalogue) or raises
 ``TrackierConfigError`` naming the field. ``ApiClient`` sends a ``Call`` with a ``TrackierHook``: a list
-operation yields its records lazily (every page, one request at a time), any other returns the decoded
+operation yields the records of every page lazily (``TrackierHook.paginate``), any other returns the decoded
 answer. ``TrackierHook.api`` (``trackier_provider.api.generated``) puts typed methods in front of it.
 """
 
@@ -223,7 +223,7 @@ def check_body(operation: Operation, data: Any) -> Any:
 
 
 class ApiClient:
-    """Sends checked calls with a hook: one request, or the records of a list one page at a time."""
+    """Sends checked calls with a hook: one request, or the records of a list operation's pages."""
 
     def __init__(self, hook: TrackierHook) -> None:
         self.hook = hook

@@ -509,7 +509,7 @@ class CampaignsTimelines(Resource):
     ) -> Iterator[Any]:
         """``GET /v2/campaigns/timelines``.
 
-        Returns an iterator over every record (``data.changedCampaigns``), page by page (page paging).
+        Returns an iterator over every record (``data.changedCampaigns``), every page (page paging).
         """
         return self._client.call("campaigns.timelines.list", {}, {"start": start, "end": end}, page_size=page_size)
 
@@ -662,7 +662,7 @@ class Advertisers(Resource):
     def list(self, *, filters: Mapping[str, Any] | None = None, page_size: int | None = None) -> Iterator[Any]:
         """``GET /v2/advertisers``.
 
-        Returns an iterator over every record (``advertisers``), page by page (keyset paging).
+        Returns an iterator over every record (``advertisers``), every page (keyset paging).
         """
         return self._client.call("advertisers.list", {}, {"filters": filters}, page_size=page_size)
 
@@ -804,7 +804,7 @@ class Campaigns(Resource):
     ) -> Iterator[Any]:
         """``GET /v2/campaigns``.
 
-        Returns an iterator over every record (``campaigns``), page by page (keyset paging).
+        Returns an iterator over every record (``campaigns``), every page (keyset paging).
         """
         return self._client.call(
             "campaigns.list",
@@ -877,7 +877,7 @@ class Clicks(Resource):
     ) -> Iterator[Any]:
         """``GET /v2/reports/clicks``.
 
-        Returns an iterator over every record (``clicks``), page by page (cursor paging).
+        Returns an iterator over every record (``clicks``), every page (cursor paging).
         """
         return self._client.call(
             "clicks.list",
@@ -928,7 +928,7 @@ class Conversions(Resource):
     ) -> Iterator[Any]:
         """``GET /v2/network/conversions``.
 
-        Returns an iterator over every record (``conversions``), page by page (page paging).
+        Returns an iterator over every record (``conversions``), every page (page paging).
         """
         return self._client.call(
             "conversions.list",
@@ -996,7 +996,7 @@ class Coupons(Resource):
     ) -> Iterator[Any]:
         """``GET /v2/coupons``.
 
-        Returns an iterator over every record (``coupons``), page by page (page paging).
+        Returns an iterator over every record (``coupons``), every page (page paging).
         """
         return self._client.call("coupons.list", {}, {"filters": filters, "direction": direction}, page_size=page_size)
 
@@ -1036,7 +1036,7 @@ class Deals(Resource):
     ) -> Iterator[Any]:
         """``GET /v2/deals``.
 
-        Returns an iterator over every record (``deals``), page by page (page paging).
+        Returns an iterator over every record (``deals``), every page (page paging).
         """
         return self._client.call(
             "deals.list",
@@ -1084,7 +1084,7 @@ class FraudRules(Resource):
     def list(self, *, page_size: int | None = None) -> Iterator[Any]:
         """``GET /v2/fraudrules``.
 
-        Returns an iterator over every record (``data.fraudRules``), page by page (page paging).
+        Returns an iterator over every record (``data.fraudRules``), every page (page paging).
         """
         return self._client.call("fraud_rules.list", {}, {}, page_size=page_size)
 
@@ -1113,7 +1113,7 @@ class Impressions(Resource):
     ) -> Iterator[Any]:
         """``GET /v2/network/impressions``.
 
-        Returns an iterator over every record (``impressions``), page by page (page paging).
+        Returns an iterator over every record (``impressions``), every page (page paging).
         """
         return self._client.call(
             "impressions.list",
@@ -1145,7 +1145,7 @@ class IncentOffers(Resource):
     ) -> Iterator[Any]:
         """``GET /v2/offers/incent``.
 
-        Returns an iterator over every record (``campaigns``), page by page (page paging).
+        Returns an iterator over every record (``campaigns``), every page (page paging).
         """
         return self._client.call(
             "incent_offers.list",
@@ -1192,7 +1192,7 @@ class Invoices(Resource):
     ) -> Iterator[Any]:
         """``GET /v2/invoices``.
 
-        Returns an iterator over every record (``invoices``), page by page (page paging).
+        Returns an iterator over every record (``invoices``), every page (page paging).
         """
         return self._client.call(
             "invoices.list",
@@ -1255,7 +1255,7 @@ class Notifications(Resource):
     def list(self, *, start: str | None = None, end: str | None = None, page_size: int | None = None) -> Iterator[Any]:
         """``GET /v2/network/notifications``.
 
-        Returns an iterator over every record (``notifications``), page by page (page paging).
+        Returns an iterator over every record (``notifications``), every page (page paging).
         """
         return self._client.call("notifications.list", {}, {"start": start, "end": end}, page_size=page_size)
 
@@ -1278,7 +1278,7 @@ class PixelLogs(Resource):
     ) -> Iterator[Any]:
         """``GET /v2/network/pixellogs``.
 
-        Returns an iterator over every record (``logs``), page by page (page paging).
+        Returns an iterator over every record (``logs``), every page (page paging).
         """
         return self._client.call(
             "pixel_logs.list",
@@ -1316,7 +1316,7 @@ class PostbackLogs(Resource):
     ) -> Iterator[Any]:
         """``GET /v2/network/postbacklogs``.
 
-        Returns an iterator over every record (``logs``), page by page (page paging).
+        Returns an iterator over every record (``logs``), every page (page paging).
         """
         return self._client.call(
             "postback_logs.list",
@@ -1363,7 +1363,7 @@ class Postbacks(Resource):
     def list(self, *, page_size: int | None = None) -> Iterator[Any]:
         """``GET /v2/postback``.
 
-        Returns an iterator over every record (``data.postbacks``), page by page (page paging).
+        Returns an iterator over every record (``data.postbacks``), every page (page paging).
         """
         return self._client.call("postbacks.list", {}, {}, page_size=page_size)
 
@@ -1429,7 +1429,7 @@ class Publishers(Resource):
     def list(self, *, filters: Mapping[str, Any] | None = None, page_size: int | None = None) -> Iterator[Any]:
         """``GET /v2/publishers``.
 
-        Returns an iterator over every record (``publishers``), page by page (keyset paging).
+        Returns an iterator over every record (``publishers``), every page (keyset paging).
         """
         return self._client.call("publishers.list", {}, {"filters": filters}, page_size=page_size)
 
@@ -1643,7 +1643,7 @@ class Reports(Resource):
     ) -> Iterator[Any]:
         """``GET /v2/reports/postback``.
 
-        Returns an iterator over every record (``logs``), page by page (page paging).
+        Returns an iterator over every record (``logs``), every page (page paging).
         """
         return self._client.call(
             "reports.postbacks",
@@ -1753,7 +1753,7 @@ class SmartLinks(Resource):
     def list(self, *, page_size: int | None = None) -> Iterator[Any]:
         """``GET /v2/smart-link``.
 
-        Returns an iterator over every record (``smartlink``), page by page (page paging).
+        Returns an iterator over every record (``smartlink``), every page (page paging).
         """
         return self._client.call("smart_links.list", {}, {}, page_size=page_size)
 
@@ -1771,7 +1771,7 @@ class TargetingData(Resource):
     def cities(self, *, q: str | None = None, country: str | None = None) -> Iterator[Any]:
         """``GET /v2/targetingdata/cities``.
 
-        Returns an iterator over every record (``cities``), page by page (page paging).
+        Returns an iterator over every record (``cities``), every page (page paging).
         """
         return self._client.call("targeting_data.cities", {}, {"q": q, "country": country})
 
@@ -1792,7 +1792,7 @@ class TargetingData(Resource):
     def isps(self, *, q: str | None = None, country: str | None = None) -> Iterator[Any]:
         """``GET /v2/targetingdata/isps``.
 
-        Returns an iterator over every record (``isps``), page by page (page paging).
+        Returns an iterator over every record (``isps``), every page (page paging).
         """
         return self._client.call("targeting_data.isps", {}, {"q": q, "country": country})
 
@@ -1806,7 +1806,7 @@ class TargetingData(Resource):
     def regions(self, *, q: str | None = None, country: str | None = None) -> Iterator[Any]:
         """``GET /v2/targetingdata/regions``.
 
-        Returns an iterator over every record (``regions``), page by page (page paging).
+        Returns an iterator over every record (``regions``), every page (page paging).
         """
         return self._client.call("targeting_data.regions", {}, {"q": q, "country": country})
 
