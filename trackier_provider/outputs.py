@@ -192,6 +192,8 @@ class _CsvSink:
         self.writer.writerow(row)
 
 
+#: Records encoded and written at once (bounds the text held besides the page itself).
+WRITE_SLICE = 1000
 #: One encoder for every JSON Lines row (``json.dumps`` with options would build a new one per record).
 _JSON_LINE = json.JSONEncoder(default=str, separators=(",", ":"), ensure_ascii=False).encode
 
@@ -200,13 +202,15 @@ def _write_stream(raw: IO[bytes], spec: OutputSpec, pages: Iterable[Sequence[Any
     stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if spec.gzip else raw  # type: ignore[assignment]
     rows = 0
     try:
-        if spec.format == "jsonl":  # a page at a time: one write per page, not per record
+        if spec.format == "jsonl":  # written in slices of a page: one write per slice, not per record
             for page in pages:
-                if page:
-                    # Records read raw (``RawJson``) are written as the server sent them, not re-encoded.
-                    lines = page if type(page[0]) is RawJson else map(_JSON_LINE, page)
+                # Records read raw (``RawJson``) are written as the server sent them, not re-encoded.
+                as_sent = bool(page) and type(page[0]) is RawJson
+                for start in range(0, len(page), WRITE_SLICE):
+                    part = page[start:start + WRITE_SLICE]
+                    lines = part if as_sent else map(_JSON_LINE, part)
                     stream.write(("\n".join(lines) + "\n").encode("utf-8"))
-                    rows += len(page)
+                rows += len(page)
             return rows
         text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=False)
         try:
