@@ -44,16 +44,20 @@ from trackier_provider.exceptions import (
 )
 from trackier_provider.hooks.trackier import TrackierHook
 from trackier_provider.operators import (
+    access,
     advertisers,
     campaigns,
+    caps,
     categories,
     conversions,
     coupons,
     generic,
     incent_offers,
     login,
+    payouts,
     publishers,
     reports,
+    tracking_links,
 )
 from trackier_provider.sensors.job import TrackierJobSensor
 from trackier_provider.sensors.report import TrackierReportSensor
@@ -127,6 +131,8 @@ class Target:
 
 
 NOT_FOUND = (TrackierNotFoundError,)
+#: An id of the right shape that names nothing: the emulator answers 109, or 107 for ids in a body.
+UNKNOWN_ID = (TrackierNotFoundError, TrackierValidationError)
 #: An unknown connection id is Airflow's to report (before any request), with its own exception.
 NO_CONNECTION = {"trackier_conn_id": (AirflowNotFoundException,)}
 # output_path is left out until trackier_provider/outputs.py checks it (control characters, surrogates,
@@ -191,10 +197,30 @@ TARGETS = [
            {"email": "admin@example.com", "password": "Emulator@123", "network_url": "https://demo.trackier.test"},
            ("email", "password", "network_url", "api_key_variable"),
            server_judged={name: (TrackierAuthenticationError,) for name in ("email", "password", "network_url")}),
-    # method, data and response_key are left out until trackier_provider/operators/generic.py checks them
-    # (and the hook checks JSON bodies): see the issue 10 report.
+    # response_key and data are left out until trackier_provider/operators/generic.py checks them (an int
+    # response_key escapes as AttributeError, a body JSON cannot carry as TypeError): see the issue 10 report.
     Target("generic operator", generic.TrackierOperator, {"endpoint": "/v2/categories"},
-           ("endpoint", "query", "idempotent", "exists")),
+           ("endpoint", "method", "query", "idempotent", "exists", "operation",
+            "path_params", "if_exists", "output_format", "compression", "max_xcom_rows", "page_size")),
+    Target("grant campaign access", access.TrackierGrantCampaignAccessOperator,
+           {"campaign_ids": [1], "publisher_ids": [1]}, ("campaign_ids", "publisher_ids"),
+           server_judged=dict.fromkeys(("campaign_ids", "publisher_ids"), UNKNOWN_ID)),
+    # The limits (daily, hourly, monthly, lifetime), publisher_ids and fields are left out until caps.py and
+    # the catalogue's body check refuse them (daily=False reaches the server, publisher_ids=False and
+    # fields=1 escape as TypeError): see the issue 10 report.
+    Target("campaign cap", caps.TrackierCreateCampaignCapOperator,
+           {"campaign_id": 1, "cap_type": "conversion", "daily": 10},
+           ("campaign_id", "cap_type", "visibility", "pub_cap_type",
+            "goal_id", "if_exists"),
+           server_judged=dict.fromkeys(("campaign_id", "goal_id", "publisher_ids"), UNKNOWN_ID)),
+    Target("publisher payout", payouts.TrackierSetPublisherPayoutOperator,
+           {"campaign_id": 1, "publisher_id": 1, "payout": 1.5, "revenue": 2},
+           # geo is left out until payouts.py checks it before list(geo) (geo=None escapes as TypeError).
+           ("campaign_id", "publisher_id", "payout", "revenue", "goal_id", "currency"),
+           server_judged=dict.fromkeys(("campaign_id", "publisher_id", "goal_id"), UNKNOWN_ID)),
+    Target("tracking link", tracking_links.TrackierCreateTrackingLinkOperator,
+           {"campaign_id": 1, "publisher_id": 1}, ("campaign_id", "publisher_id", "options"),
+           server_judged=dict.fromkeys(("campaign_id", "publisher_id"), UNKNOWN_ID)),
     Target("report sensor", TrackierReportSensor,
            {"report": "campaign", "start": "2026-11-18", "end": "2026-11-18", "min_rows": 0, "settle_polls": 1,
             "settle_period": 0, "poke_interval": 1, "deferrable": False},
@@ -314,6 +340,8 @@ def test_public_parameters(world, target: Target, data: st.DataObject) -> None:
                prepare)
 
 
+# Malformed extras are the point here: Airflow 2.11 warns that it will refuse them in 3.0 (and 3.x does).
+@pytest.mark.filterwarnings("ignore:Encountered (non-JSON|JSON value) in `extra`")
 @settings(max_examples=EXAMPLES * 2, derandomize=True, database=None, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
