@@ -21,12 +21,10 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
 
+from trackier_provider.api import path_of
 from trackier_provider.exceptions import TrackierConfigError, TrackierError, TrackierResponseError
 from trackier_provider.hooks.pagination import records_of as answer_records
-from trackier_provider.paths import build_path
 from trackier_provider.version_compat import AirflowFailException
-
-JOB_PATH = "/v2/jobs/{job_id}"
 
 #: The clock of every readiness decision and trigger deadline, in POSIX seconds. Tests may replace it
 #: (``monkeypatch.setattr(readiness, "clock", ...)``) to follow the emulator's adjustable clock.
@@ -231,7 +229,7 @@ def _count(value: Any) -> int:
 
 def job_path(job_id: Any) -> str:
     """``GET`` path of one job, the id checked (``TrackierConfigError`` for ``..``, ``/``, empty...)."""
-    return build_path(JOB_PATH, job_id=job_id)
+    return path_of("jobs.get", job_id=job_id)
 
 
 def read_job(job_id: str, payload: Any) -> JobProgress:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from trackier_provider.api import path_of
 from trackier_provider.exceptions import TrackierConfigError
 from trackier_provider.validation import check_choices, check_flag, check_ids, check_mapping, require_choice
 from trackier_provider.windows import Window
 
 REPORT_PATHS: dict[str, str] = {
-    name: f"/v2/reports/{name}" for name in ("campaign", "publisher", "advertiser", "daily", "goal", "custom", "subid")
+    name: path_of(f"reports.{name}")
+    for name in ("campaign", "publisher", "advertiser", "daily", "goal", "custom", "subid")
 }
 #: The KPIs every aggregate report accepts (``kpi[]``), as the Admin API reference lists them.
 KPIS = (

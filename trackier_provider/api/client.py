@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from trackier_provider.api.catalogue import MODELS, OPERATIONS
 from trackier_provider.api.model import Operation, Param
 from trackier_provider.exceptions import TrackierConfigError
-from trackier_provider.hooks.pagination import Paging, dig, records_check
+from trackier_provider.hooks.pagination import Paging, dig, paging_of, records_check
 from trackier_provider.paths import build_path
 from trackier_provider.validation import (
     check_choice,
@@ -64,11 +64,7 @@ class Call:
     @property
     def paging(self) -> Paging | None:
         """The operation's paging for this call's path (None for operations that do not page)."""
-        pages = self.operation.pages
-        if pages is None:
-            return None
-        return Paging(self.path, pages.records, pages.style, pages.default_limit, pages.min_limit,
-                      pages.max_limit, pages.total)
+        return paging_of(self.operation.name, self.path) if self.operation.pages is not None else None
 
 
 def prepare(

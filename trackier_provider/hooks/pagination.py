@@ -63,14 +63,26 @@ class Paging:
         return limit
 
 
-CAMPAIGNS = Paging("/v2/campaigns", "campaigns", "keyset", default_limit=1000, max_limit=1000)
-PUBLISHERS = Paging("/v2/publishers", "publishers", "keyset", default_limit=5000, total="pagination.totalCount")
-ADVERTISERS = Paging("/v2/advertisers", "advertisers", "keyset", default_limit=5000)
-CONVERSIONS = Paging("/v2/network/conversions", "conversions", "page", 10000, 100, 10000, total="pagination.total")
-COUPONS = Paging("/v2/coupons", "coupons", "page", default_limit=100, total="pagination.total")
-CAMPAIGN_TIMELINES = Paging("/v2/campaigns/timelines", "data.changedCampaigns", "page", default_limit=100)
-INCENT_OFFERS = Paging("/v2/offers/incent", "campaigns", "page", default_limit=100, total="total")
-CLICKS = Paging("/v2/reports/clicks", "clicks", "cursor", 5000, 100, 5000)
+def paging_of(name: str, path: str | None = None) -> Paging:
+    """The ``Paging`` of catalogue list operation ``name`` (``path``: its template with ids filled in)."""
+    from trackier_provider.api.catalogue import OPERATIONS
+
+    operation = OPERATIONS[name]
+    pages = operation.pages
+    if pages is None:
+        raise ValueError(f"{name} does not page")
+    return Paging(path or operation.path, pages.records, pages.style, pages.default_limit, pages.min_limit,
+                  pages.max_limit, pages.total)
+
+
+CAMPAIGNS = paging_of("campaigns.list")
+PUBLISHERS = paging_of("publishers.list")
+ADVERTISERS = paging_of("advertisers.list")
+CONVERSIONS = paging_of("conversions.list")
+COUPONS = paging_of("coupons.list")
+CAMPAIGN_TIMELINES = paging_of("campaigns.timelines.list")
+INCENT_OFFERS = paging_of("incent_offers.list")
+CLICKS = paging_of("clicks.list")
 
 _CURSOR_PARAM = {"keyset": "lastId", "page": "page", "cursor": "pageToken"}
 

@@ -17,21 +17,31 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from functools import lru_cache
 
 #: The endpoint groups budgets are kept for.
 GROUPS = ("reports", "logs", "default")
-#: Paths of raw logs (row-level, paged): conversions, impressions, clicks, pixel and postback logs.
-_LOG_PATHS = ("/v2/network/", "/v2/reports/clicks", "/v2/reports/postback")
+#: Catalogue operations that read raw logs (row-level, paged) and the aggregate reports.
+LOG_OPERATIONS = ("conversions.list", "impressions.list", "clicks.list", "pixel_logs.list", "postback_logs.list",
+                  "reports.postbacks")
+
+
+@lru_cache(maxsize=1)
+def _group_paths() -> tuple[frozenset[str], frozenset[str]]:
+    from trackier_provider.api.catalogue import OPERATIONS
+
+    logs = frozenset(OPERATIONS[name].path for name in LOG_OPERATIONS)
+    reports = frozenset(op.path for op in OPERATIONS.values() if op.resource == "reports") - logs
+    return logs, reports
 
 
 def group_of(path: str) -> str:
     """The budget group of an API path: ``logs`` for raw logs, ``reports`` for aggregate reports, else
-    ``default``."""
-    if path.startswith(_LOG_PATHS):
+    ``default`` (paths as the catalogue spells them: the log and report paths carry no ids)."""
+    logs, reports = _group_paths()
+    if path in logs:
         return "logs"
-    if path.startswith("/v2/reports/"):
-        return "reports"
-    return "default"
+    return "reports" if path in reports else "default"
 
 
 class Throttle:

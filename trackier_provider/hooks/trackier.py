@@ -29,7 +29,7 @@ from trackier_provider.hooks.envelopes import (
     is_error_payload,
     redirect_error,
 )
-from trackier_provider.hooks.pagination import Check, Paging, iter_pages
+from trackier_provider.hooks.pagination import ADVERTISERS, Check, Paging, iter_pages
 from trackier_provider.hooks.params import encode_params
 from trackier_provider.hooks.retry_policy import IDEMPOTENT_METHODS, RetryPolicy
 from trackier_provider.hooks.throttle import Throttle, budget, group_of
@@ -423,7 +423,7 @@ class TrackierHook(BaseHook):
     def test_connection(self) -> tuple[bool, str]:
         """One cheap authenticated GET; ``(False, reason)`` names a bad key or a non-whitelisted IP."""
         try:
-            self.request("GET", "/v2/advertisers", params={"limit": 1}, max_retries=0)
+            self.request("GET", ADVERTISERS.path, params={"limit": 1}, max_retries=0)
         except TrackierError as exc:
             return False, str(exc)
         except Exception as exc:

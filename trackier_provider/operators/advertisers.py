@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from trackier_provider.api import path_of
 from trackier_provider.hooks.pagination import ADVERTISERS
 from trackier_provider.links import TrackierPanelLink
-from trackier_provider.operators.base import TrackierFetchOperator, path_id
+from trackier_provider.operators.base import TrackierFetchOperator
 from trackier_provider.version_compat import Context
 from trackier_provider.windows import Window
 
@@ -30,18 +31,19 @@ class TrackierFetchAdvertiserCapsOperator(TrackierFetchOperator):
 
     def fetch_records(self, window: Window | None) -> Iterable[Any]:
         if self.advertiser_id not in (None, ""):
-            return self._caps_of(path_id("advertiser_id", self.advertiser_id))
+            return self._caps_of(self.advertiser_id, path_of("advertisers.caps.list", advertiser_id=self.advertiser_id))
         return self._all_caps()
 
-    def _caps_of(self, advertiser: str) -> Iterator[Any]:
-        for cap in self._single(f"/v2/advertisers/{advertiser}/caps", None):
+    def _caps_of(self, advertiser: Any, path: str) -> Iterator[Any]:
+        for cap in self._single(path, None):
             if isinstance(cap, dict):
-                cap.setdefault("advertiserId", advertiser)
+                cap.setdefault("advertiserId", str(advertiser).strip())
             yield cap
 
     def _all_caps(self) -> Iterator[Any]:
         for advertiser in self.hook.paginate(ADVERTISERS, page_size=self.page_size):
-            yield from self._caps_of(path_id("advertiser id", advertiser.get("id")))
+            advertiser_id = advertiser.get("id")
+            yield from self._caps_of(advertiser_id, path_of("advertisers.caps.list", advertiser_id=advertiser_id))
 
     def execute(self, context: Context) -> Any:
         result = super().execute(context)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from trackier_provider.api import path_of
 from trackier_provider.exceptions import TrackierConfigError
 from trackier_provider.hooks.pagination import CAMPAIGN_TIMELINES, CAMPAIGNS
 from trackier_provider.links import TrackierPanelLink
@@ -13,7 +14,6 @@ from trackier_provider.operators.base import (
     TrackierFetchOperator,
     TrackierWindowedFetchOperator,
     merged_filters,
-    path_id,
 )
 from trackier_provider.validation import (
     DIRECTIONS,
@@ -173,7 +173,7 @@ class TrackierFetchCampaignPayoutsOperator(TrackierFetchOperator):
         self.campaign_id = campaign_id
 
     def endpoint(self) -> str:
-        return f"/v2/campaigns/{path_id('campaign_id', self.campaign_id)}/payouts"
+        return path_of("campaigns.payouts.list", campaign_id=self.campaign_id)
 
     def execute(self, context: Context) -> Any:
         result = super().execute(context)

@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from trackier_provider.api import path_of
 from trackier_provider.exceptions import TrackierNotFoundError
 from trackier_provider.operators.base import (
     TrackierBaseOperator,
     TrackierCreateOperator,
     TrackierFetchOperator,
-    path_id,
 )
 from trackier_provider.validation import check_flag, require_text
 from trackier_provider.version_compat import Context
 
-CATEGORIES = "/v2/categories"
+CATEGORIES = path_of("categories.list")
 
 
 class TrackierFetchCategoriesOperator(TrackierFetchOperator):
@@ -62,7 +62,7 @@ class TrackierUpdateCategoryOperator(TrackierBaseOperator):
         self.name = name
 
     def execute(self, context: Context) -> Any:
-        endpoint = f"{CATEGORIES}/{path_id('category_id', self.category_id)}"
+        endpoint = path_of("categories.update", category_id=self.category_id)
         body = {"name": require_text("name", self.name)}
         answer = self.hook.post(endpoint, body, idempotent=True)
         self.log.info("Renamed category %s", self.category_id)
@@ -85,7 +85,7 @@ class TrackierDeleteCategoryOperator(TrackierBaseOperator):
         self.missing_ok = bool(check_flag("missing_ok", missing_ok))
 
     def execute(self, context: Context) -> bool:
-        endpoint = f"{CATEGORIES}/{path_id('category_id', self.category_id)}"
+        endpoint = path_of("categories.delete", category_id=self.category_id)
         try:
             self.hook.delete(endpoint)
         except TrackierNotFoundError:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from trackier_provider.api import path_of
 from trackier_provider.exceptions import TrackierConfigError
 from trackier_provider.hooks.pagination import CONVERSIONS, records_check
 from trackier_provider.operators.base import TrackierBaseOperator, TrackierWindowedFetchOperator
@@ -23,8 +24,8 @@ from trackier_provider.version_compat import Context
 from trackier_provider.windows import Window
 
 CONVERSION_STATUSES = ("approved", "pending", "cancelled", "rejected", "extended")
-UPLOAD_PATH = "/v2/conversions/bulkUpload"
-JOBS_PATH = "/v2/jobs"
+UPLOAD_PATH = path_of("conversions.bulk_upload")
+JOBS_PATH = path_of("jobs.list")
 #: How far Trackier's clock may be behind Airflow's when an earlier try's job is looked for.
 CLOCK_SKEW = timedelta(minutes=5)
 MONEY_FIELDS = ("payout", "revenue", "sale_amount")

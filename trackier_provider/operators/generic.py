@@ -9,7 +9,7 @@ from itertools import islice
 from typing import Any
 from urllib.parse import quote, unquote
 
-from trackier_provider.api import OPERATIONS, Operation
+from trackier_provider.api import API_PREFIX, OPERATIONS, Operation
 from trackier_provider.api.client import ApiClient, Call, operation_named, prepare
 from trackier_provider.exceptions import TrackierConfigError, TrackierObjectExistsError
 from trackier_provider.hooks.connection import SETTING_BOUNDS
@@ -55,7 +55,7 @@ def normalised_endpoint(endpoint: Any, field: str = "endpoint") -> str:
             field, f"{endpoint!r} is not a plain API path", "Put query parameters in query=, not in the path."
         )
     path = posixpath.normpath("/" + text.lstrip("/"))
-    if not path.startswith("/v2/"):
+    if not path.startswith(API_PREFIX):
         raise TrackierConfigError(field, f"{endpoint!r} is not an Admin API path", "Use e.g. '/v2/campaigns'.")
     return "/".join(quote(segment, safe=_SEGMENT_SAFE) for segment in path.split("/"))
 
@@ -70,7 +70,7 @@ class TrackierOperator(TrackierBaseOperator):
     ``max_xcom_rows``) or streams them to ``output_path``; a create the catalogue knows a natural key for
     (``docs/api-catalogue.md``) first looks for an existing object (``if_exists``).
 
-    **By path** (``endpoint="/v2/..."``): for calls outside the catalogue. The path is checked as it will be
+    **By path** (``endpoint='/v2/...'``): for calls outside the catalogue. The path is checked as it will be
     sent (after decoding and dot-segment resolution): it must be under ``/v2/``. ``exists`` gives a POST
     create-if-absent.
 
@@ -90,8 +90,8 @@ class TrackierOperator(TrackierBaseOperator):
     :param data: JSON body (templated).
     :param response_key: dotted path of the part of the answer to return, e.g. ``"campaign"``.
     :param idempotent: allow retrying this call after an ambiguous failure.
-    :param exists: create-if-absent for an ``endpoint`` POST (templated): ``{"endpoint": "/v2/categories",
-        "records": "categories", "match": {"name": "Travel"}}`` (plus optional ``query`` and ``paging``:
+    :param exists: create-if-absent for an ``endpoint`` POST (templated): ``{'endpoint': '/v2/categories',
+        'records': 'categories', 'match': {'name': 'Travel'}}`` (plus optional ``query`` and ``paging``:
         ``keyset``, ``page`` or ``cursor`` to look through every page). When a listed record matches every
         ``match`` field (trimmed, case-insensitive), it is returned instead of sending the POST.
     :param if_exists: for an operation with a natural key: ``"return"`` (default) the existing object,
@@ -128,7 +128,7 @@ class TrackierOperator(TrackierBaseOperator):
         super().__init__(**kwargs)
         if (operation is None) == (endpoint is None):
             raise TrackierConfigError("operation", "pass exactly one of operation= and endpoint=",
-                                      'E.g. operation="campaigns.caps.list" or endpoint="/v2/...".')
+                                      'E.g. operation="campaigns.caps.list" or endpoint=\'/v2/...\'.')
         found = operation_named(operation) if operation is not None else None
         self.operation = found.name if found is not None else None
         self.endpoint = endpoint

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
+from trackier_provider.api import path_of
 from trackier_provider.exceptions import TrackierConfigError
 from trackier_provider.hooks.connection import ClientSettings, base_url_from
 from trackier_provider.hooks.trackier import API_KEY_HEADER, TrackierHook
@@ -14,7 +15,7 @@ from trackier_provider.validation import check_email, check_text, check_url, req
 from trackier_provider.version_compat import Context, Variable, mask_secret
 
 #: The one endpoint whose answer is an API key.
-LOGIN_PATH = "/v2/login"
+LOGIN_PATH = path_of("auth.login")
 
 
 class _LoginHook(TrackierHook):
