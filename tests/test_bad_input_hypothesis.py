@@ -135,9 +135,8 @@ NOT_FOUND = (TrackierNotFoundError,)
 UNKNOWN_ID = (TrackierNotFoundError, TrackierValidationError)
 #: An unknown connection id is Airflow's to report (before any request), with its own exception.
 NO_CONNECTION = {"trackier_conn_id": (AirflowNotFoundException,)}
-# output_path is left out until trackier_provider/outputs.py checks it (control characters, surrogates,
-# non-path types, over-long names): see the issue 10 report.
-FETCH = ("output_format", "compression", "max_xcom_rows", "page_size", "trackier_conn_id")
+FETCH = ("output_path", "output_format", "compression", "max_xcom_rows", "page_size", "max_parallel_pages",
+         "trackier_conn_id")
 WINDOW = ("start", "end", "timezone", "lookback")
 PAYOUTS = [{"payout": 1.2, "revenue": 1.5, "geo": ["US"]}]
 
@@ -197,26 +196,20 @@ TARGETS = [
            {"email": "admin@example.com", "password": "Emulator@123", "network_url": "https://demo.trackier.test"},
            ("email", "password", "network_url", "api_key_variable"),
            server_judged={name: (TrackierAuthenticationError,) for name in ("email", "password", "network_url")}),
-    # response_key and data are left out until trackier_provider/operators/generic.py checks them (an int
-    # response_key escapes as AttributeError, a body JSON cannot carry as TypeError): see the issue 10 report.
     Target("generic operator", generic.TrackierOperator, {"endpoint": "/v2/categories"},
-           ("endpoint", "method", "query", "idempotent", "exists", "operation",
+           ("endpoint", "method", "query", "idempotent", "exists", "operation", "response_key", "data",
             "path_params", "if_exists", "output_format", "compression", "max_xcom_rows", "page_size")),
     Target("grant campaign access", access.TrackierGrantCampaignAccessOperator,
            {"campaign_ids": [1], "publisher_ids": [1]}, ("campaign_ids", "publisher_ids"),
            server_judged=dict.fromkeys(("campaign_ids", "publisher_ids"), UNKNOWN_ID)),
-    # The limits (daily, hourly, monthly, lifetime), publisher_ids and fields are left out until caps.py and
-    # the catalogue's body check refuse them (daily=False reaches the server, publisher_ids=False and
-    # fields=1 escape as TypeError): see the issue 10 report.
     Target("campaign cap", caps.TrackierCreateCampaignCapOperator,
            {"campaign_id": 1, "cap_type": "conversion", "daily": 10},
-           ("campaign_id", "cap_type", "visibility", "pub_cap_type",
-            "goal_id", "if_exists"),
+           ("campaign_id", "cap_type", "visibility", "pub_cap_type", "daily", "hourly", "monthly", "lifetime",
+            "publisher_ids", "fields", "goal_id", "if_exists"),
            server_judged=dict.fromkeys(("campaign_id", "goal_id", "publisher_ids"), UNKNOWN_ID)),
     Target("publisher payout", payouts.TrackierSetPublisherPayoutOperator,
            {"campaign_id": 1, "publisher_id": 1, "payout": 1.5, "revenue": 2},
-           # geo is left out until payouts.py checks it before list(geo) (geo=None escapes as TypeError).
-           ("campaign_id", "publisher_id", "payout", "revenue", "goal_id", "currency"),
+           ("campaign_id", "publisher_id", "payout", "revenue", "geo", "goal_id", "currency"),
            server_judged=dict.fromkeys(("campaign_id", "publisher_id", "goal_id"), UNKNOWN_ID)),
     Target("tracking link", tracking_links.TrackierCreateTrackingLinkOperator,
            {"campaign_id": 1, "publisher_id": 1}, ("campaign_id", "publisher_id", "options"),
@@ -227,16 +220,14 @@ TARGETS = [
            ("report", "start", "end", "group", "kpi", "filters", "timezone", "min_rows", "settle_polls",
             "settle_period", "ready_check", "poke_interval", "deferrable", "trackier_conn_id"),
            run=_poke, server_judged=NO_CONNECTION),
-    # job_id is left out until trackier_provider/paths.py refuses surrogates ('\ud800' escapes as a raw
-    # UnicodeEncodeError): see the issue 10 report.
     Target("job sensor", TrackierJobSensor, {"job_id": "{job}", "poke_interval": 1, "deferrable": False},
-           ("poke_interval", "deferrable"), run=_poke),
+           ("job_id", "poke_interval", "deferrable"), run=_poke, server_judged={"job_id": NOT_FOUND}),
     Target("hook", TrackierHook, {},
            ("trackier_conn_id", "timeout", "max_retries", "requests_per_second", "page_size", "retry_deadline"),
            run=_hook_call, server_judged={"timeout": (TrackierConnectionError,), **NO_CONNECTION}),
 ]
 CONNECTION_FIELDS = ("timeout", "max_retries", "requests_per_second", "page_size", "panel_url", "host", "schema",
-                     "port", "password", "extra")
+                     "port", "password", "extra", "reports_per_minute", "logs_per_minute", "max_parallel_pages")
 
 
 # ------------------------------------------------------------------------------------------ harness

@@ -40,6 +40,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from trackier_provider.exceptions import TrackierConfigError
 from trackier_provider.hooks.envelopes import RawJson
+from trackier_provider.validation import check_text
 
 log = logging.getLogger(__name__)
 
@@ -125,8 +126,22 @@ def output_spec(
     CSV, none: JSON Lines), gzip from ``compression`` or else ``.gz``. Anything else is refused, so a file name
     never promises a format the file is not in.
     """
-    if target is None or (isinstance(target, str) and not target.strip()):
+    if isinstance(target, os.PathLike) and not _is_storage_path(target):
+        target = os.fspath(target)
+    if isinstance(target, str):
+        target = check_text(field, target)
+    if target is None:
         raise TrackierConfigError(field, "is empty", "Pass a path or URL, or leave it unset to use XCom.")
+    if not isinstance(target, str) and not _is_storage_path(target):
+        raise TrackierConfigError(
+            field, f"must be a path, a URL or an ObjectStoragePath, got {type(target).__name__}",
+            "Pass e.g. '/data/trackier/conversions.jsonl.gz' or 's3://bucket/trackier/conversions.jsonl.gz'.",
+        )
+    too_long = [part for part in str(_path_part(target)).split("/") if len(part.encode("utf-8")) > MAX_NAME_BYTES]
+    if too_long:
+        raise TrackierConfigError(
+            field, f"the name {too_long[0][:40]!r}... is longer than {MAX_NAME_BYTES} bytes", "Use a shorter name."
+        )
     if compression not in COMPRESSIONS:
         raise TrackierConfigError("compression", f"{compression!r} is not supported", "Use 'gzip', 'infer' or None.")
     if output_format is not None and output_format not in FORMATS:
@@ -156,9 +171,18 @@ def output_spec(
     return OutputSpec(target, fmt, use_gzip)  # type: ignore[arg-type]
 
 
+def _is_storage_path(target: Any) -> bool:
+    """True for an ``ObjectStoragePath`` (anything with a filesystem and a path of its own)."""
+    return hasattr(target, "fs") and hasattr(target, "path") and not isinstance(target, str)
+
+
+def _path_part(target: Any) -> str:
+    return str(target.path) if _is_storage_path(target) else urlsplit(str(target)).path or str(target)
+
+
 def _filesystem(target: Any) -> tuple[Any, str]:
     """``(fsspec filesystem, path)`` for a target."""
-    if hasattr(target, "fs") and hasattr(target, "path") and not isinstance(target, str):
+    if _is_storage_path(target):
         return target.fs, target.path  # an ObjectStoragePath: its connection-aware filesystem
     from fsspec.core import url_to_fs
 
@@ -192,6 +216,8 @@ class _CsvSink:
         self.writer.writerow(row)
 
 
+#: The longest file or directory name most filesystems and object stores take, in bytes.
+MAX_NAME_BYTES = 255
 #: Records encoded and written at once (bounds the text held besides the page itself).
 WRITE_SLICE = 1000
 #: One encoder for every JSON Lines row (``json.dumps`` with options would build a new one per record).

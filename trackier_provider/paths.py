@@ -10,32 +10,24 @@ and create a category.
 from __future__ import annotations
 
 import re
-from numbers import Integral
 from typing import Any
 from urllib.parse import quote
 
 from trackier_provider.exceptions import TrackierConfigError
+from trackier_provider.validation import check_id
 
 _FIELD = re.compile(r"\{(\w+)\}")
 
 
 def path_segment(field: str, value: Any) -> str:
-    """One id, checked and quoted for use as a path segment."""
-    if value is None:
-        raise TrackierConfigError(field, "is required", f"Pass the {field} of the object.")
-    if isinstance(value, bool) or not isinstance(value, (str, Integral)):
-        raise TrackierConfigError(
-            field, f"must be an id (text or a whole number), got {type(value).__name__}", f"Pass the {field}."
-        )
-    raw = str(value)
-    text = raw.strip(" ")
-    if not text:
-        raise TrackierConfigError(field, "is required", f"Pass the {field} of the object.")
-    if text in (".", "..") or "/" in text or "\\" in text or any(ord(c) < 32 or ord(c) == 127 for c in raw):
+    """One id, checked (``validation.check_id``, then the spellings that would change the path) and quoted
+    for use as a path segment."""
+    text = check_id(field, value)
+    if text in (".", "..") or "/" in text or "\\" in text:
         raise TrackierConfigError(
             field,
             f"{text!r} is not an id: it would change the request's path",
-            "Pass the object's id as Trackier shows it (no slashes, dots-only values or control characters).",
+            "Pass the object's id as Trackier shows it (no slashes or dots-only values).",
         )
     return quote(text, safe="")
 

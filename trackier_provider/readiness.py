@@ -24,6 +24,7 @@ from typing import Any
 from trackier_provider.api import path_of
 from trackier_provider.exceptions import TrackierConfigError, TrackierError, TrackierResponseError
 from trackier_provider.hooks.pagination import records_of as answer_records
+from trackier_provider.validation import check_number
 from trackier_provider.version_compat import AirflowFailException
 
 #: The clock of every readiness decision and trigger deadline, in POSIX seconds. Tests may replace it
@@ -136,12 +137,10 @@ class ReportReadiness:
     ready_check: ReadyCheck | str | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.min_rows, int) or self.min_rows < 0:
-            raise TrackierConfigError("min_rows", f"must be a whole number >= 0, got {self.min_rows!r}")
-        if not isinstance(self.settle_polls, int) or self.settle_polls < 1:
-            raise TrackierConfigError("settle_polls", f"must be a whole number >= 1, got {self.settle_polls!r}")
-        if not isinstance(self.settle_period, (int, float)) or self.settle_period < 0:
-            raise TrackierConfigError("settle_period", f"must be seconds >= 0, got {self.settle_period!r}")
+        # The same checks the sensor applies, for a rule a trigger builds from its (deserialized) kwargs.
+        check_number("min_rows", self.min_rows, whole=True, at_least=0, required=True)
+        check_number("settle_polls", self.settle_polls, whole=True, at_least=1, required=True)
+        check_number("settle_period", self.settle_period, at_least=0, required=True)
 
     def assess(
         self,

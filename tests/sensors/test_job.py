@@ -86,7 +86,7 @@ def test_deferred_unknown_job_is_a_clear_error(emu):
         s.execute_complete(context(), {"status": "error", "message": "GET /v2/jobs/ffffffffffffffffffffffff 404"})
 
 
-@pytest.mark.parametrize("bad", [".", "..", "", "a/b", "x\r"], ids=repr)
+@pytest.mark.parametrize("bad", [".", "..", "", "a/b", "x\ry"], ids=repr)
 def test_job_sensor_refuses_before_polling_or_deferring(emu, bad) -> None:
     for deferrable in (False, True):
         sensor = TrackierJobSensor(task_id="w", job_id=bad, poke_interval=0, deferrable=deferrable, timeout=60)

@@ -28,7 +28,7 @@ from trackier_provider.links import TrackierPanelLink
 from trackier_provider.outputs import asset_uri, batches, is_templated, output_spec, write_pages
 from trackier_provider.paths import path_segment
 from trackier_provider.scrubbing import is_secret_name, scrub
-from trackier_provider.validation import check_id, check_mapping, check_number, require_choice, require_text
+from trackier_provider.validation import check_mapping, check_number, require_choice, require_text
 from trackier_provider.version_compat import Asset, BaseOperator, Context, mask_secret
 from trackier_provider.windows import Window, check_lookback, resolve_window
 
@@ -38,7 +38,7 @@ IF_EXISTS = ("return", "fail", "create")
 
 def path_id(field: str, value: Any) -> str:
     """An id for a URL path (see ``trackier_provider.paths.path_segment``)."""
-    return path_segment(field, check_id(field, value))
+    return path_segment(field, value)
 
 
 def merged_filters(filters: Mapping[str, Any] | None, **named: Any) -> dict[str, Any] | None:

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from trackier_provider.operators.generic import TrackierOperator
+from trackier_provider.outputs import is_templated
+from trackier_provider.validation import check_ids, check_mapping, check_number
 
 
 class TrackierCreateCampaignCapOperator(TrackierOperator):
@@ -41,8 +43,13 @@ class TrackierCreateCampaignCapOperator(TrackierOperator):
         fields: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        limits = {"hourly": hourly, "daily": daily, "monthly": monthly, "lifetime": lifetime}
+        given = {"hourly": hourly, "daily": daily, "monthly": monthly, "lifetime": lifetime}
+        limits = {name: value if is_templated(value) else check_number(name, value, whole=True, at_least=0)
+                  for name, value in given.items()}
+        ids = publisher_ids if is_templated(publisher_ids) else [  # numeric ids as numbers, hash ids as text
+            int(i) if i.isdigit() else i for i in check_ids("publisher_ids", publisher_ids) or []] or None
+        extra = fields if is_templated(fields) else check_mapping("fields", fields)
         data = {"type": cap_type, "visibility": visibility, "pubCapType": pub_cap_type, "goalId": goal_id,
-                "publisherIds": list(publisher_ids) if publisher_ids is not None else None, **limits, **(fields or {})}
+                "publisherIds": ids, **limits, **(extra or {})}
         super().__init__(operation="campaigns.caps.create", path_params={"campaign_id": campaign_id},
                          data={k: v for k, v in data.items() if v is not None}, **kwargs)

@@ -24,7 +24,7 @@ from trackier_provider.operators.base import (
 from trackier_provider.operators.login import LOGIN_PATH
 from trackier_provider.outputs import is_templated, output_spec, write_records
 from trackier_provider.scrubbing import mask_credentials
-from trackier_provider.validation import check_choice, check_number, require_choice
+from trackier_provider.validation import check_choice, check_json, check_number, check_text, require_choice
 from trackier_provider.version_compat import Context
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -143,7 +143,7 @@ class TrackierOperator(TrackierBaseOperator):
         self.path_params = path_params
         self.query = query
         self.data = data
-        self.response_key = response_key
+        self.response_key = check_text("response_key", response_key)
         self.idempotent = idempotent
         self.exists = exists
         self.if_exists = require_choice("if_exists", if_exists, IF_EXISTS)
@@ -298,6 +298,7 @@ class TrackierOperator(TrackierBaseOperator):
         endpoint = normalised_endpoint(self.endpoint)
         if endpoint.rstrip("/").casefold() == LOGIN_PATH:
             raise TrackierConfigError("endpoint", "the login answer holds an API key", "Use TrackierLoginOperator.")
+        body = check_json("data", self.data)
         lookup = self.lookup()
         if lookup is not None:
             where, query, match, records = lookup
@@ -317,7 +318,8 @@ class TrackierOperator(TrackierBaseOperator):
             )
         self.log.info("Trackier %s %s", self.method, endpoint)
         answer = without_secrets(
-            self.hook.request(self.method, endpoint, params=self.query, json=self.data, idempotent=self.idempotent)
+            self.hook.request(self.method, endpoint, params=self.query, json=body,
+                              idempotent=self.idempotent)
         )
         if lookup is not None:
             context["ti"].xcom_push(key="created", value=True)

@@ -9,7 +9,8 @@ from trackier_provider.api import OPERATIONS
 from trackier_provider.api.client import ApiClient, prepare
 from trackier_provider.operators.base import without_secrets
 from trackier_provider.operators.generic import TrackierOperator
-from trackier_provider.validation import check_number
+from trackier_provider.outputs import is_templated
+from trackier_provider.validation import check_choices, check_number
 from trackier_provider.version_compat import Context
 
 
@@ -39,7 +40,8 @@ class TrackierSetPublisherPayoutOperator(TrackierOperator):
     def __init__(self, *, campaign_id: Any, publisher_id: Any, payout: Any, revenue: Any,
                  geo: Sequence[str] = ("ALL",), goal_id: Any = None, currency: str | None = None,
                  **kwargs: Any) -> None:
-        data = {"payout": payout, "revenue": revenue, "geo": list(geo), "pubIds": [publisher_id], "goalId": goal_id,
+        geos = geo if is_templated(geo) else check_choices("geo", geo) or ["ALL"]
+        data = {"payout": payout, "revenue": revenue, "geo": geos, "pubIds": [publisher_id], "goalId": goal_id,
                 "currency": currency}
         super().__init__(operation="campaigns.payouts.create", path_params={"campaign_id": campaign_id},
                          data={k: v for k, v in data.items() if v is not None}, **kwargs)
