@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from datetime import date, timedelta
 from typing import Any
 
 API_KEY = "bench-key"
@@ -86,7 +87,7 @@ def scenario(name: str, triggers: int, windows: int, reports_per_minute: int) ->
         "extra": {"reports_per_minute": reports_per_minute},
     })
     try:
-        days = [f"2026-{10 + n // 28:02d}-{1 + n % 28:02d}" for n in range(windows)]
+        days = [(date(2026, 6, 1) + timedelta(days=n)).isoformat() for n in range(windows)]
         started = time.time()
         READY_AT = started + READY_AFTER
         made = []
