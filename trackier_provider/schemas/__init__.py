@@ -1,0 +1,176 @@
+"""The provider's own JSON Schemas (draft 2020-12) of Trackier's answers, and the one loader that compiles them.
+
+``answers/<operation>.json`` describes the answer of each catalogue operation the provider calls (its
+operators, sensors and triggers), ``records/<model>.json`` the records those answers carry (``$ref``'d as
+``urn:trackier-provider:record:<model>``). They are written from the facts of Trackier's OpenAPI spec
+(field names, types, nullability, required fields, envelopes) plus what the provider itself relies on (the
+ids it pages and looks up by, the totals it checks). Where the spec is known to be wrong, the schema says so
+under ``x-spec-defects``: what the spec says, and which reading the provider follows. The files ship in the
+wheel and change with the package version.
+
+``answer_for(method, endpoint)`` finds the schema of a concrete call such as ``GET /v2/campaigns/12/payouts``.
+Each schema is compiled once per process, on first use: ``is_valid`` is the fast check of
+``trackier_provider.schemas.compiled``, ``errors`` asks ``jsonschema`` why an instance is invalid. A list
+answer is compiled as two schemas, its envelope (the list's items left out) and its record, so records can
+be counted one by one.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib.resources import files
+from typing import Any
+
+from trackier_provider.api.catalogue import OPERATIONS
+from trackier_provider.schemas.compiled import Compiled, compile_schema
+
+RECORD_URN = "urn:trackier-provider:record:"
+ANSWER_URN = "urn:trackier-provider:answer:"
+_PLACEHOLDER = re.compile(r"\{\w+\}")
+
+
+def _documents(kind: str) -> dict[str, dict[str, Any]]:
+    folder = files(__package__).joinpath(kind)
+    return {
+        entry.name.removesuffix(".json"): json.loads(entry.read_text(encoding="utf-8"))
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".json")
+    }
+
+
+@cache
+def record_schemas() -> Mapping[str, dict[str, Any]]:
+    """Every record schema by model name (``conversion``, ``campaign``, ...), read once."""
+    return _documents("records")
+
+
+@cache
+def answer_schemas() -> Mapping[str, dict[str, Any]]:
+    """Every answer schema by catalogue operation name (``conversions.list``, ...), read once."""
+    return _documents("answers")
+
+
+def resolve(uri: str) -> dict[str, Any]:
+    """The record schema a ``$ref`` names (``KeyError`` for an unknown one)."""
+    if not uri.startswith(RECORD_URN):
+        raise KeyError(uri)
+    return record_schemas()[uri.removeprefix(RECORD_URN)]
+
+
+@cache
+def _registry() -> Any:
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+
+    return Registry().with_resources(
+        (doc["$id"], DRAFT202012.create_resource(doc)) for doc in record_schemas().values()
+    )
+
+
+class Validator:
+    """One schema compiled twice: ``is_valid`` (fast, yes or no) and ``errors`` (``jsonschema``'s reasons)."""
+
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        from jsonschema import Draft202012Validator
+
+        self.schema = schema
+        self.is_valid: Compiled = compile_schema(schema, resolve)
+        self._detail = Draft202012Validator(schema, registry=_registry())
+
+    def errors(self, instance: Any) -> Iterator[Any]:
+        """``jsonschema.ValidationError`` for each way ``instance`` breaks the schema (none when valid)."""
+        return self._detail.iter_errors(instance)
+
+
+@dataclass(frozen=True)
+class AnswerSchema:
+    """The schema of one operation's answer: the envelope and, for a list answer, its record."""
+
+    operation: str
+    method: str
+    #: The catalogue's path template, e.g. ``/v2/campaigns/{id}/payouts``.
+    path: str
+    #: Where a list answer's records sit (dotted, e.g. ``data.changedCampaigns``); None for other answers.
+    records: str | None
+    envelope: Validator
+    record: Validator | None
+    #: The spec's known defects at this answer (``x-spec-defects``).
+    defects: tuple[Mapping[str, str], ...]
+
+
+def _split(schema: dict[str, Any], dotted: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(envelope, item)``: the answer schema without the items of the list at ``dotted``, and those items."""
+    envelope = copy.deepcopy(schema)
+    node = envelope
+    for part in dotted.split("."):
+        node = node["properties"][part]
+    return envelope, node.pop("items")
+
+
+@cache
+def answer_schema(operation: str) -> AnswerSchema:
+    """The compiled schema of ``operation``'s answer (``KeyError`` when the provider has none for it)."""
+    schema = answer_schemas()[operation]
+    op = OPERATIONS[operation]
+    records = op.records_at
+    if records is None:
+        envelope, item = schema, None
+    else:
+        envelope, item = _split(schema, records)
+    return AnswerSchema(
+        operation=operation,
+        method=op.method,
+        path=op.path,
+        records=records,
+        envelope=Validator(envelope),
+        record=Validator(item) if item is not None else None,
+        defects=tuple(schema.get("x-spec-defects", ())),
+    )
+
+
+@cache
+def _routes() -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    """``(method, pattern, operation)`` for every answer schema, literal paths first."""
+    routes = []
+    for name in answer_schemas():
+        op = OPERATIONS[name]
+        pattern = "".join(
+            "[^/]+" if _PLACEHOLDER.fullmatch(part) else re.escape(part)
+            for part in re.split(r"(\{\w+\})", op.path)
+        )
+        routes.append((op.path.count("{"), op.method, re.compile(pattern), name))
+    return tuple((method, regex, name) for _, method, regex, name in sorted(routes, key=lambda r: r[0]))
+
+
+@lru_cache(maxsize=4096)
+def operation_for(method: str, endpoint: str) -> str | None:
+    """The catalogue operation with an answer schema that ``method endpoint`` calls, or None."""
+    path = "/" + endpoint.split("?", 1)[0].strip("/")
+    method = method.upper()
+    return next((name for verb, regex, name in _routes() if verb == method and regex.fullmatch(path)), None)
+
+
+def answer_for(method: str, endpoint: str) -> AnswerSchema | None:
+    """The compiled schema of the answer to ``method endpoint`` (a concrete path), or None when the provider
+    has no schema for that call."""
+    name = operation_for(method, endpoint)
+    return answer_schema(name) if name is not None else None
+
+
+__all__ = [
+    "ANSWER_URN",
+    "RECORD_URN",
+    "AnswerSchema",
+    "Validator",
+    "answer_for",
+    "answer_schema",
+    "answer_schemas",
+    "operation_for",
+    "record_schemas",
+    "resolve",
+]
