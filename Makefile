@@ -57,7 +57,7 @@ docs: $(DOCS_STAMP)
 	$(BIN)/python -m sphinx -W --keep-going -q -b html docs build/docs/html
 
 bench: venv
-	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in benchmarks/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf .venv .venv-airflow2 .airflow-home demo-output build dist .mypy_cache .ruff_cache .pytest_cache *.egg-info

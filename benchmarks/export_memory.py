@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,33 +22,10 @@ import tracemalloc
 from datetime import datetime, timezone
 from pathlib import Path
 
-API_KEY = "bench-key"
+from _emulator_process import API_KEY, emulator_process
+
 PAGE = 10_000
 DAY = datetime(2026, 11, 20, tzinfo=timezone.utc)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start_emulator(rows: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    command = [
-        sys.executable, "-m", "trackier_provider.emulator", "--port", str(port), "--api-key", API_KEY,
-        "--conversions-per-day", str(rows), "--settle-seconds", "0",
-    ]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return process, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("the emulator did not start")
 
 
 def _max_rss_mib() -> float:
@@ -87,17 +63,13 @@ def main(sizes: list[int]) -> None:
     os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="bench-airflow-home-"))
     print(f"{'rows':>10} {'seconds':>8} {'rows/s':>9} {'tracemalloc peak':>17} {'max RSS growth':>15} {'file':>9}")
     for rows in sizes:
-        emulator, base_url = _start_emulator(rows)
-        try:
-            with tempfile.TemporaryDirectory() as tmp:
-                out = f"{tmp}/conversions.jsonl.gz"
-                done = subprocess.run(
-                    [sys.executable, __file__, "--child", base_url, out], check=True, capture_output=True, text=True
-                )
-                m = json.loads(done.stdout.strip().splitlines()[-1])
-        finally:
-            emulator.terminate()
-            emulator.wait()
+        with emulator_process("--conversions-per-day", str(rows), "--settle-seconds", "0") as base_url, \
+                tempfile.TemporaryDirectory() as tmp:
+            out = f"{tmp}/conversions.jsonl.gz"
+            done = subprocess.run(
+                [sys.executable, __file__, "--child", base_url, out], check=True, capture_output=True, text=True
+            )
+            m = json.loads(done.stdout.strip().splitlines()[-1])
         print(
             f"{m['rows']:>10,} {m['seconds']:>8.1f} {m['rows'] / m['seconds']:>9,.0f} "
             f"{m['tracemalloc_peak_mib']:>13.1f} MiB {m['rss_growth_mib']:>11.1f} MiB {m['bytes'] / 2**20:>5.1f} MiB"

@@ -33,7 +33,6 @@ import argparse
 import json
 import os
 import resource
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,7 +41,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-API_KEY = "bench-key"
+from _emulator_process import API_KEY, emulator_process
+
 ROWS = 200_000
 BIG = 1_000_000
 DAY = ("2026-11-20 00:00:00", "2026-11-20 23:59:59")
@@ -106,56 +106,23 @@ def client_bare(url: str, out: str) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------------------- driver
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def control(url: str, method: str, name: str, body: Any = None) -> None:
+    import requests
+
+    requests.request(method, f"{url}/_emulator/{name}", json=body, timeout=10).raise_for_status()
 
 
-class Emulator:
-    """The emulator CLI in its own process on a free loopback port."""
+def serve_rate(url: str, rows: int) -> float:
+    """Rows/s of the emulator serving raw 10,000-row pages (bodies read, not decoded)."""
+    import requests
 
-    def __init__(self, conversions_per_day: int) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        home = tempfile.mkdtemp(prefix="bench-airflow-home-")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "trackier_provider.emulator", "--port", str(self.port), "--api-key", API_KEY,
-             "--conversions-per-day", str(conversions_per_day)],
-            env={**os.environ, "AIRFLOW_HOME": home}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        import requests
-
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                requests.get(f"{self.url}/_emulator/health", timeout=1).raise_for_status()
-                return
-            except requests.RequestException:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise RuntimeError("the emulator did not start") from None
-                time.sleep(0.1)
-
-    def control(self, method: str, name: str, body: Any = None) -> None:
-        import requests
-
-        requests.request(method, f"{self.url}/_emulator/{name}", json=body, timeout=10).raise_for_status()
-
-    def serve_rate(self, rows: int) -> float:
-        """Rows/s of serving raw 10,000-row pages (bodies read, not decoded)."""
-        import requests
-
-        with requests.Session() as session:
-            session.headers["X-Api-Key"] = API_KEY
-            started = time.perf_counter()
-            for page in range(1, rows // 10_000 + 1):
-                session.get(f"{self.url}{CONVERSIONS}", params={
-                    "start": DAY[0], "end": DAY[1], "page": page, "limit": 10_000}).raise_for_status()
-            return rows / (time.perf_counter() - started)
-
-    def close(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+    with requests.Session() as session:
+        session.headers["X-Api-Key"] = API_KEY
+        started = time.perf_counter()
+        for page in range(1, rows // 10_000 + 1):
+            session.get(f"{url}{CONVERSIONS}", params={
+                "start": DAY[0], "end": DAY[1], "page": page, "limit": 10_000}).raise_for_status()
+        return rows / (time.perf_counter() - started)
 
 
 def run_client(kind: str, url: str) -> dict[str, Any]:
@@ -171,12 +138,12 @@ def run_client(kind: str, url: str) -> dict[str, Any]:
         return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def scenario(emu: Emulator, name: str) -> None:
+def scenario(url: str, name: str) -> None:
     runs: dict[str, list[dict[str, Any]]] = {"operator": [], "bare": []}
     for pair in range(PAIRS):
         order = ("operator", "bare") if pair % 2 == 0 else ("bare", "operator")
         for kind in order:
-            runs[kind].append(run_client(kind, emu.url))
+            runs[kind].append(run_client(kind, url))
     for kind, results in runs.items():
         assert {r["rows"] for r in results} == {ROWS}, f"{kind} exported {[r['rows'] for r in results]}"
     pairs = list(zip(runs["operator"], runs["bare"], strict=True))
@@ -192,21 +159,15 @@ def scenario(emu: Emulator, name: str) -> None:
 
 
 def main() -> None:
-    emu = Emulator(ROWS)
-    try:
-        emu.serve_rate(ROWS)  # warm-up: renders and caches every row of the day once
-        rate = statistics.median(emu.serve_rate(ROWS) for _ in range(3))
+    with emulator_process("--conversions-per-day", str(ROWS)) as url:
+        serve_rate(url, ROWS)  # warm-up: renders and caches every row of the day once
+        rate = statistics.median(serve_rate(url, ROWS) for _ in range(3))
         print(f"emulator serves {rate:,.0f} conversion rows/s in 10,000-row pages (bodies read, not decoded)")
-        scenario(emu, "no added latency")
-        emu.control("POST", "faults", {"kind": "latency", "seconds": LATENCY, "path": CONVERSIONS})
-        scenario(emu, f"{LATENCY * 1000:.0f} ms added per page")
-    finally:
-        emu.close()
-    big = Emulator(BIG)
-    try:
-        result = run_client("operator", big.url)
-    finally:
-        big.close()
+        scenario(url, "no added latency")
+        control(url, "POST", "faults", {"kind": "latency", "seconds": LATENCY, "path": CONVERSIONS})
+        scenario(url, f"{LATENCY * 1000:.0f} ms added per page")
+    with emulator_process("--conversions-per-day", str(BIG)) as url:
+        result = run_client("operator", url)
     assert result["rows"] == BIG, result
     print(f"\nmemory: {BIG:,} conversions exported by the operator with its defaults: peak RSS growth "
           f"{result['rss_growth_mb']:.1f} MB ({result['rows'] / result['wall']:,.0f} rows/s, the emulator "

@@ -25,16 +25,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
-API_KEY = "bench-key"
+from _emulator_process import API_KEY, emulator_process
+
 POLL = 60.0
 READY_AFTER = 70.0
 #: When the windows become ready (set by the scenario; read by ``ready``).
@@ -46,86 +44,10 @@ def ready(records: list[dict[str, Any]]) -> bool:
     return time.time() >= READY_AT
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_emulator(reports_per_minute: int) -> tuple[subprocess.Popen[bytes], str]:
-    import requests
-
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "trackier_provider.emulator", "--port", str(port), "--api-key", API_KEY,
-         "--reports-per-minute", str(reports_per_minute)],
-        env={**os.environ, "AIRFLOW_HOME": tempfile.mkdtemp(prefix="bench-emulator-")},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            requests.get(f"{url}/_emulator/health", timeout=1).raise_for_status()
-            return process, url
-        except requests.RequestException:
-            time.sleep(0.1)
-    raise RuntimeError("the emulator did not start")
-
-
 def scenario(name: str, triggers: int, windows: int, reports_per_minute: int) -> None:
-    global READY_AT
-    import requests
-
-    from trackier_provider.hooks.trackier import TrackierHook
-    from trackier_provider.reports import report_params
-    from trackier_provider.triggers.report import TrackierReportTrigger
-    from trackier_provider.windows import resolve_window
-
-    process, url = start_emulator(reports_per_minute)
-    os.environ["AIRFLOW_CONN_TRACKIER_DEFAULT"] = json.dumps({
-        "conn_type": "trackier", "host": url, "password": API_KEY,
-        "extra": {"reports_per_minute": reports_per_minute},
-    })
-    try:
-        days = [(date(2026, 6, 1) + timedelta(days=n)).isoformat() for n in range(windows)]
-        started = time.time()
-        READY_AT = started + READY_AFTER
-        made = []
-        for n in range(triggers):
-            day = days[n % windows]
-            path, params = report_params("campaign", resolve_window(day, day), kpi=["clicks", "payout"])
-            made.append(TrackierReportTrigger(
-                path=path, params=params, min_rows=0, settle_polls=1, settle_period=0.0,
-                ready_check="__main__.ready", deadline=started + 3600, poll_interval=POLL,
-            ))
-        fired: list[float] = []
-        sent: list[float] = []  # when each report request left (coalesced polls send one for many triggers)
-        original = TrackierHook.arequest
-
-        async def counted(self: TrackierHook, client: Any, method: str, endpoint: str, **kwargs: Any) -> Any:
-            sent.append(time.time())
-            return await original(self, client, method, endpoint, **kwargs)
-
-        TrackierHook.arequest = counted  # type: ignore[method-assign]
-        cpu_before = time.process_time()
-
-        async def wait(trigger: TrackierReportTrigger) -> str:
-            event = await trigger.wait()
-            fired.append(time.time())
-            return str(event.payload["status"])
-
-        async def run_all() -> list[str]:
-            return await asyncio.gather(*(wait(t) for t in made))
-
-        try:
-            statuses = asyncio.run(run_all())
-        finally:
-            TrackierHook.arequest = original  # type: ignore[method-assign]
-        cpu = time.process_time() - cpu_before
-        log = requests.get(f"{url}/_emulator/requests", timeout=30).json()["requests"]
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with emulator_process("--reports-per-minute", str(reports_per_minute)) as url:
+        statuses, sent, fired, cpu = run_triggers(url, triggers, windows, reports_per_minute)
+        log = requests_of(url)
     reports = [r for r in log if r["path"].startswith("/v2/reports/")]
     rounds = Counter(int(at // POLL) for at in sent)
     limited = sum(1 for r in reports if r.get("status") == 429)
@@ -138,6 +60,61 @@ def scenario(name: str, triggers: int, windows: int, reports_per_minute: int) ->
           f"(first {min(fired) - READY_AT:.1f} s)")
     print(f"  CPU: {cpu:.2f} s in all, {cpu / polls:.3f} s per poll round, "
           f"{cpu / (polls * triggers) * 1e6:.0f} us per trigger poll")
+
+
+def requests_of(url: str) -> list[dict[str, Any]]:
+    import requests
+
+    return list(requests.get(f"{url}/_emulator/requests", timeout=30).json()["requests"])
+
+
+def run_triggers(url: str, triggers: int, windows: int, reports_per_minute: int) -> tuple[Any, ...]:
+    """Run the triggers in one event loop; return their statuses, when each report request left, when each
+    trigger fired, and the CPU seconds spent."""
+    global READY_AT
+    from trackier_provider.hooks.trackier import TrackierHook
+    from trackier_provider.reports import report_params
+    from trackier_provider.triggers.report import TrackierReportTrigger
+    from trackier_provider.windows import resolve_window
+
+    os.environ["AIRFLOW_CONN_TRACKIER_DEFAULT"] = json.dumps({
+        "conn_type": "trackier", "host": url, "password": API_KEY,
+        "extra": {"reports_per_minute": reports_per_minute},
+    })
+    days = [(date(2026, 6, 1) + timedelta(days=n)).isoformat() for n in range(windows)]
+    started = time.time()
+    READY_AT = started + READY_AFTER
+    made = []
+    for n in range(triggers):
+        day = days[n % windows]
+        path, params = report_params("campaign", resolve_window(day, day), kpi=["clicks", "payout"])
+        made.append(TrackierReportTrigger(
+            path=path, params=params, min_rows=0, settle_polls=1, settle_period=0.0,
+            ready_check="__main__.ready", deadline=started + 3600, poll_interval=POLL,
+        ))
+    fired: list[float] = []
+    sent: list[float] = []  # when each report request left (coalesced polls send one for many triggers)
+    original = TrackierHook.arequest
+
+    async def counted(self: TrackierHook, client: Any, method: str, endpoint: str, **kwargs: Any) -> Any:
+        sent.append(time.time())
+        return await original(self, client, method, endpoint, **kwargs)
+
+    async def wait(trigger: TrackierReportTrigger) -> str:
+        event = await trigger.wait()
+        fired.append(time.time())
+        return str(event.payload["status"])
+
+    async def run_all() -> list[str]:
+        return await asyncio.gather(*(wait(t) for t in made))
+
+    TrackierHook.arequest = counted  # type: ignore[method-assign]
+    cpu_before = time.process_time()
+    try:
+        statuses = asyncio.run(run_all())
+    finally:
+        TrackierHook.arequest = original  # type: ignore[method-assign]
+    return statuses, sent, fired, time.process_time() - cpu_before
 
 
 def main() -> None:

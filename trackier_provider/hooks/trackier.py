@@ -21,7 +21,13 @@ from trackier_provider.exceptions import (
     TrackierResponseError,
     TrackierServerError,
 )
-from trackier_provider.hooks.connection import SETTING_BOUNDS, ClientSettings, check_settings, settings_from_connection
+from trackier_provider.hooks.connection import (
+    SETTING_BOUNDS,
+    VALIDATE_MODES,
+    ClientSettings,
+    check_settings,
+    settings_from_connection,
+)
 from trackier_provider.hooks.envelopes import (
     decode_json,
     decode_page,
@@ -35,15 +41,19 @@ from trackier_provider.hooks.retry_policy import IDEMPOTENT_METHODS, RetryPolicy
 from trackier_provider.hooks.throttle import Throttle, budget, group_of
 from trackier_provider.hooks.transport import build_async_client, transport_error
 from trackier_provider.provider_info import CONN_FIELDS, CONN_TYPE, UI_FIELD_BEHAVIOUR
-from trackier_provider.validation import check_number, check_seconds, require_text
+from trackier_provider.validation import check_choice, check_number, check_seconds, require_text
 from trackier_provider.version_compat import BaseHook, aget_connection, mask_secret
 
 if TYPE_CHECKING:
     import requests
 
+    from trackier_provider.schemas.validation import ResponseValidator
+
 USER_AGENT = f"airflow-provider-trackier/{__version__}"
 API_KEY_HEADER = "X-Api-Key"
 DEFAULT_RETRY_DEADLINE = 300.0
+#: Records a paged read holds ahead of the one being consumed (pages in flight x page size), at most.
+MAX_RECORDS_AHEAD = 20_000
 MAX_RETRY_DEADLINE = 86_400.0
 
 log = logging.getLogger(__name__)
@@ -72,6 +82,8 @@ class TrackierHook(BaseHook):
     :param requests_per_second: client-side throttle shared by all calls of this hook.
     :param page_size: default records per page for paginated endpoints.
     :param retry_deadline: total seconds one call may spend retrying.
+    :param validate_responses: ``off``, ``warn`` or ``fail``: check answers against the provider's schemas
+        (``trackier_provider.schemas.validation``); overrides the connection extra ``validate_responses``.
     """
 
     conn_name_attr = "trackier_conn_id"
@@ -88,6 +100,7 @@ class TrackierHook(BaseHook):
         requests_per_second: float | None = None,
         page_size: int | None = None,
         retry_deadline: float = DEFAULT_RETRY_DEADLINE,
+        validate_responses: str | None = None,
     ) -> None:
         super().__init__()
         self.trackier_conn_id = require_text("trackier_conn_id", trackier_conn_id)
@@ -95,6 +108,9 @@ class TrackierHook(BaseHook):
             {"timeout": timeout, "max_retries": max_retries, "requests_per_second": requests_per_second,
              "page_size": page_size}
         )
+        self._overrides["validate_responses"] = check_choice("validate_responses", validate_responses, VALIDATE_MODES)
+        #: The checks of this hook's answers and their report, from the first answer checked (None until then).
+        self.responses: ResponseValidator | None = None
         self.retry_deadline = check_seconds("retry_deadline", retry_deadline, at_most=MAX_RETRY_DEADLINE)
         #: How the hook waits between retries and for the throttle; tests may swap in a recorder.
         self.sleep: Callable[[float], None] = time.sleep
@@ -300,6 +316,12 @@ class TrackierHook(BaseHook):
         )
         if is_error_payload(payload):
             raise error_from_response(status, content, method=method, endpoint=endpoint, headers=headers)
+        if self.settings.validate_responses != "off":
+            if self.responses is None:
+                from trackier_provider.schemas.validation import ResponseValidator
+
+                self.responses = ResponseValidator(self.settings.validate_responses)
+            self.responses.check(method, endpoint, status, payload)  # raises in "fail" mode when it drifts
         if check is not None:
             check(payload)  # raises TrackierResponseError for a malformed answer: retried like a fault
         return payload
@@ -341,13 +363,18 @@ class TrackierHook(BaseHook):
 
         With ``max_parallel_pages`` above 1 (default: the connection's, else 4) the next page is requested
         while the current one is consumed, and a page-numbered list whose total is known has up to that many
-        pages in flight, each under the same throttle; a page that fails or comes back malformed is fetched
+        pages in flight (and at most ``MAX_RECORDS_AHEAD`` records: two pages of 10,000), each under the same
+        throttle; a page that fails or comes back malformed is fetched
         again with the full retry policy. ``1`` requests each page only after the previous one was consumed.
         """
         size = page_size if page_size is not None else self.settings.page_size
         parallel = check_number("max_parallel_pages", max_parallel_pages, **SETTING_BOUNDS["max_parallel_pages"])
         if parallel is None:
             parallel = self.settings.max_parallel_pages
+        # Memory is bounded by the records held ahead, not only by the pages: large pages get fewer of them.
+        per_page = paging.check_limit(size) or 0
+        if per_page:
+            parallel = max(1, min(parallel, MAX_RECORDS_AHEAD // per_page))
 
         raw_records = paging.records if raw else None
 
@@ -371,10 +398,13 @@ class TrackierHook(BaseHook):
     def _get_once(self, endpoint: str, pairs: list[tuple[str, str]]) -> tuple[int, bytes, Mapping[str, str]]:
         """One throttled GET, not retried and not decoded (a page fetched ahead, in a worker thread)."""
         self.throttle_for(endpoint).wait(self.sleep)
-        response = self.get_conn().request(
-            "GET", self.url(endpoint), params=pairs, timeout=self.settings.timeout, allow_redirects=False
-        )
-        return response.status_code, response.content, response.headers
+        # Streamed and read in one piece: ``response.content`` would gather the body from small chunks and
+        # join them, holding it twice while a page is in flight.
+        with self.get_conn().request(
+            "GET", self.url(endpoint), params=pairs, timeout=self.settings.timeout, allow_redirects=False,
+            stream=True,
+        ) as response:
+            return response.status_code, response.raw.read(decode_content=True), response.headers
 
     def _complete(
         self, future: Future[Any], endpoint: str, params: dict[str, Any], check: Check, *, raw_records: str | None
