@@ -120,8 +120,10 @@ def serve_rate(url: str, rows: int) -> float:
         session.headers["X-Api-Key"] = API_KEY
         started = time.perf_counter()
         for page in range(1, rows // 10_000 + 1):
-            session.get(f"{url}{CONVERSIONS}", params={
-                "start": DAY[0], "end": DAY[1], "page": page, "limit": 10_000}).raise_for_status()
+            with session.get(f"{url}{CONVERSIONS}", stream=True, params={
+                    "start": DAY[0], "end": DAY[1], "page": page, "limit": 10_000}) as response:
+                response.raise_for_status()
+                response.raw.read()  # in one piece: the client's cost of reading stays small
         return rows / (time.perf_counter() - started)
 
 
