@@ -95,9 +95,13 @@ def bind_environment(host: str, major: int) -> dict[str, str]:
 
 
 def _prepare_environment(
-    home: Path, dags: Path, output: Path, base_url: str, verbose: bool = True, database_url: str | None = None
+    home: Path, dags: Path, output: Path, verbose: bool = True, database_url: str | None = None
 ) -> None:
-    """Point Airflow at a local home, its own database, the example DAGs and the emulator, before Airflow is imported.
+    """Point Airflow at a local home, its own database and the example DAGs, before Airflow is imported.
+
+    So before the emulator starts: its handlers share the provider's catalogue, which imports Airflow, whose
+    settings are read once, at that first import. The connection to the emulator is set once it listens
+    (``_use_emulator``).
 
     The database is set, not defaulted: a ``AIRFLOW__DATABASE__SQL_ALCHEMY_CONN`` left in the shell must not
     point the demo at a real deployment's metadata database.
@@ -117,13 +121,17 @@ def _prepare_environment(
     os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags)
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
     os.environ.setdefault("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "False")
-    os.environ["AIRFLOW_CONN_TRACKIER_DEFAULT"] = json.dumps(demo_connection(base_url))
     # Every Trackier task runs in the Trackier pool (made by _migrate), as the README advises a network to do.
     os.environ["AIRFLOW__TRACKIER__POOL"] = DEMO_POOL
     os.environ.setdefault("TRACKIER_EXAMPLES_BASE_PATH", str(output))
     # Short waits: the emulator's report windows settle in seconds, not hours.
     os.environ.setdefault("TRACKIER_EXAMPLES_POKE_SECONDS", "2")
     os.environ.setdefault("TRACKIER_EXAMPLES_SETTLE_SECONDS", "4")
+
+
+def _use_emulator(base_url: str) -> None:
+    """``trackier_default`` on the emulator at ``base_url`` (read when a task looks the connection up)."""
+    os.environ["AIRFLOW_CONN_TRACKIER_DEFAULT"] = json.dumps(demo_connection(base_url))
 
 
 def _fernet_key(home: Path) -> str:
@@ -246,8 +254,9 @@ def _return_values(dag_run: Any) -> dict[str, list[Any]]:
 
 
 def _summarise(values: Mapping[str, list[Any]]) -> dict[str, int]:
-    """Totals across a run's return values: rows pulled, files written, publishers created."""
-    totals = {"rows pulled": 0, "files written": 0, "publishers created": 0}
+    """Totals across a run's return values: rows pulled, files written, publishers created, campaign accesses
+    granted and tracking links listed."""
+    totals = {"rows pulled": 0, "files written": 0, "publishers created": 0, "access granted": 0, "tracking links": 0}
     for items in values.values():
         for value in items:
             if not isinstance(value, Mapping):
@@ -257,6 +266,8 @@ def _summarise(values: Mapping[str, list[Any]]) -> dict[str, int]:
                 totals["files written"] += 1
             if "summary" in value and isinstance(value["summary"], Mapping):
                 totals["publishers created"] += int(value["summary"].get("created") or 0)
+                totals["access granted"] += int(value.get("access_granted") or 0)
+                totals["tracking links"] += int(value.get("tracking_links") or 0)
     return totals
 
 
@@ -270,8 +281,9 @@ def run_demo(
     database_url: str | None = None,
 ) -> int:
     """Run the example DAGs once each against the emulator; return the number that failed."""
+    _prepare_environment(home, dags, output, verbose, database_url)
     with _emulator(port) as emu:
-        _prepare_environment(home, dags, output, emu.base_url, verbose, database_url)
+        _use_emulator(emu.base_url)
         if not verbose:
             _quiet_warnings()
         output.mkdir(parents=True, exist_ok=True)
@@ -320,8 +332,9 @@ def run_standalone(
 
     ``host`` is the address its API server / UI listens on.
     """
+    _prepare_environment(home, dags, output, database_url=database_url)
     with _emulator(port) as emu:
-        _prepare_environment(home, dags, output, emu.base_url, database_url=database_url)
+        _use_emulator(emu.base_url)
         os.environ.update(bind_environment(host, airflow_major()))
         output.mkdir(parents=True, exist_ok=True)
         _migrate(home)
