@@ -56,6 +56,12 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
         "schema": {"type": ["string", "null"]},
         "description": "Your Trackier panel, e.g. https://yournetwork.trackier.com, for links from task pages.",
     },
+    "validate_responses": {
+        "label": "Validate responses",
+        "schema": {"type": ["string", "null"], "default": "off", "enum": ["off", "warn", "fail"]},
+        "description": "Check answers against the provider's schemas: off, warn (log a drift summary) or fail "
+        "(fail the task at the first drifting answer).",
+    },
 }
 
 UI_FIELD_BEHAVIOUR: dict[str, Any] = {
@@ -72,6 +78,7 @@ UI_FIELD_BEHAVIOUR: dict[str, Any] = {
         "max_parallel_pages": "4",
         "page_size": "1000",
         "panel_url": "https://yournetwork.trackier.com",
+        "validate_responses": "off",
     },
 }
 
@@ -92,6 +99,7 @@ MODULES: dict[str, list[str]] = {
         "trackier_provider.operators.caps",
         "trackier_provider.operators.payouts",
         "trackier_provider.operators.tracking_links",
+        "trackier_provider.operators.schema_check",
     ],
     "sensors": ["trackier_provider.sensors.report", "trackier_provider.sensors.job"],
     "triggers": ["trackier_provider.triggers.report", "trackier_provider.triggers.job"],

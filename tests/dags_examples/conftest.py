@@ -21,7 +21,7 @@ from trackier_provider.emulator import EmulatorConfig, TrackierEmulator
 from trackier_provider.version_compat import AIRFLOW_V_3_0_PLUS
 
 EXAMPLES = REPO_ROOT / "dags_examples"
-DAG_IDS = ("bulk_conversions", "campaign_setup", "publisher_onboarding", "report_pull")
+DAG_IDS = ("bulk_conversions", "campaign_setup", "publisher_onboarding", "report_pull", "schema_canary")
 
 
 @pytest.fixture(scope="session")

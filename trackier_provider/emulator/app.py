@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from trackier_provider.emulator import auth
+from trackier_provider.emulator import auth, drift
 from trackier_provider.emulator.clock import Clock
 from trackier_provider.emulator.config import EmulatorConfig
 from trackier_provider.emulator.errors import ApiError, error_body
@@ -97,6 +97,8 @@ class EmulatorApp:
         elif rule.kind == "replace_body":  # a well-formed 200 whose JSON is not what the endpoint sends
             response.body = (rule.body or "").encode()
             response.status = rule.status
+        elif rule.kind == "drift" and rule.drift is not None and response.status == 200:
+            response.body = drift.apply(rule.drift, response.body)
         elif rule.kind == "non_json":
             response.body = (DEFAULT_HTML if rule.body is None else rule.body).encode()
             response.content_type = "text/html; charset=utf-8"

@@ -11,9 +11,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from trackier_provider.emulator import drift as drifts
 from trackier_provider.emulator.errors import validation_error
 
-KINDS = ("status", "drop", "latency", "truncate", "non_json", "replace_body", "repeat_page")
+KINDS = ("status", "drop", "latency", "truncate", "non_json", "replace_body", "repeat_page", "drift")
 DEFAULT_HTML = (
     "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
     "<body><h1>502 Bad Gateway</h1><p>The upstream server did not answer.</p></body></html>"
@@ -34,6 +35,7 @@ class FaultRule:
     seconds: float = 0.0
     body: str | None = None
     skip: int = 0
+    drift: dict[str, Any] | None = None  # kind "drift": how answers are rewritten (``emulator.drift``)
 
     @classmethod
     def parse(cls, spec: dict[str, Any]) -> FaultRule:
@@ -73,6 +75,7 @@ class FaultRule:
             seconds=float(seconds),
             body=spec.get("body"),
             skip=skip,
+            drift=drifts.parse(spec) if kind == "drift" else None,
         )
 
     def matches(self, method: str, path: str) -> bool:
@@ -87,7 +90,7 @@ class FaultRule:
         """The rule as JSON-friendly data (``times`` is what is left)."""
         return {"kind": self.kind, "method": self.method, "path": self.path, "times": self.remaining,
                 "status": self.status, "retry_after": self.retry_after, "when": self.when,
-                "seconds": self.seconds, "body": self.body, "skip": self.skip}
+                "seconds": self.seconds, "body": self.body, "skip": self.skip, "drift": self.drift}
 
 
 @dataclass
@@ -96,7 +99,7 @@ class FaultPlan:
 
     delay: float = 0.0
     repeat_page: bool = False
-    terminal: FaultRule | None = None  # status / drop / truncate / non_json / replace_body: one per request
+    terminal: FaultRule | None = None  # status / drop / truncate / non_json / replace_body / drift: one per request
 
 
 class FaultSet:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from trackier_provider.exceptions import TrackierConfigError
 from trackier_provider.provider_info import CONN_TYPE, DEFAULT_BASE_URL
-from trackier_provider.validation import check_number, check_text, check_url
+from trackier_provider.validation import check_choice, check_number, check_text, check_url
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 5
@@ -18,6 +18,8 @@ DEFAULT_MAX_RETRIES = 5
 DEFAULT_REPORTS_PER_MINUTE = 200.0
 DEFAULT_MAX_PARALLEL_PAGES = 4
 MAX_PARALLEL_PAGES = 16
+#: ``validate_responses``: check answers against the provider's schemas (``trackier_provider.schemas.validation``).
+VALIDATE_MODES = ("off", "warn", "fail")
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class ClientSettings:
     reports_per_minute: float | None = DEFAULT_REPORTS_PER_MINUTE
     logs_per_minute: float | None = None
     max_parallel_pages: int = DEFAULT_MAX_PARALLEL_PAGES
+    validate_responses: str = "off"
 
     def rate(self, group: str) -> float | None:
         """Requests per second allowed for an endpoint group (``hooks.throttle.GROUPS``); None for no limit.
@@ -121,6 +124,9 @@ def settings_from_connection(conn: Any, **overrides: Any) -> ClientSettings:
         )
     extras = _extras(conn)
     settings = check_settings(extras, "connection extra ")
+    settings["validate_responses"] = check_choice(
+        "connection extra 'validate_responses'", extras.get("validate_responses"), VALIDATE_MODES
+    )
     settings.update({name: value for name, value in overrides.items() if value is not None})
     return ClientSettings(
         base_url=base_url_from(conn.host, conn.schema, conn.port),
@@ -137,4 +143,5 @@ def settings_from_connection(conn: Any, **overrides: Any) -> ClientSettings:
         max_parallel_pages=(
             settings["max_parallel_pages"] if settings["max_parallel_pages"] is not None else DEFAULT_MAX_PARALLEL_PAGES
         ),
+        validate_responses=settings["validate_responses"] or "off",
     )

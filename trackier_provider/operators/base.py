@@ -19,7 +19,7 @@ from functools import cached_property
 from typing import Any, ClassVar
 
 from trackier_provider.exceptions import TrackierConfigError, TrackierObjectExistsError
-from trackier_provider.hooks.connection import SETTING_BOUNDS
+from trackier_provider.hooks.connection import SETTING_BOUNDS, VALIDATE_MODES
 from trackier_provider.hooks.pagination import Paging, dig, records_check
 from trackier_provider.hooks.throttle import default_pool
 from trackier_provider.hooks.trackier import TrackierHook
@@ -28,7 +28,7 @@ from trackier_provider.links import TrackierPanelLink
 from trackier_provider.outputs import asset_uri, batches, is_templated, output_spec, write_pages
 from trackier_provider.paths import path_segment
 from trackier_provider.scrubbing import is_secret_name, scrub
-from trackier_provider.validation import check_mapping, check_number, require_choice, require_text
+from trackier_provider.validation import check_choice, check_mapping, check_number, require_choice, require_text
 from trackier_provider.version_compat import Asset, BaseOperator, Context, mask_secret
 from trackier_provider.windows import Window, check_lookback, resolve_window
 
@@ -78,6 +78,8 @@ class TrackierBaseOperator(BaseOperator):
     """Base of all Trackier operators: the connection and a hook built on first use.
 
     :param trackier_conn_id: Airflow connection of type ``trackier``.
+    :param validate_responses: ``off``, ``warn`` or ``fail``: check Trackier's answers against the provider's
+        schemas (``trackier_provider.schemas.validation``); default: the connection extra of that name, else off.
 
     Without a ``pool`` argument (or ``default_args``) the task runs in the pool named by ``[trackier] pool``
     in Airflow's configuration, if set (see ``hooks.throttle.default_pool``).
@@ -87,16 +89,20 @@ class TrackierBaseOperator(BaseOperator):
     secret_fields: ClassVar[tuple[str, ...]] = ()
     ui_color = "#e8f1fd"
 
-    def __init__(self, *, trackier_conn_id: str = TrackierHook.default_conn_name, **kwargs: Any) -> None:
+    def __init__(
+        self, *, trackier_conn_id: str = TrackierHook.default_conn_name, validate_responses: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         if "pool" not in kwargs and (pool := default_pool()):
             kwargs["pool"] = pool
         super().__init__(**kwargs)
         self.trackier_conn_id = require_text("trackier_conn_id", trackier_conn_id)
+        self.validate_responses = check_choice("validate_responses", validate_responses, VALIDATE_MODES)
 
     @cached_property
     def hook(self) -> TrackierHook:
         """The hook; built on first use so parsing the DAG does no I/O."""
-        return TrackierHook(trackier_conn_id=self.trackier_conn_id)
+        return TrackierHook(trackier_conn_id=self.trackier_conn_id, validate_responses=self.validate_responses)
 
     def mask_secrets(self) -> None:
         """Register the secret attributes with Airflow's masker (logs, rendered fields, exceptions)."""
@@ -202,6 +208,12 @@ class TrackierFetchOperator(TrackierBaseOperator):
 
     # ---------------------------------------------------------------- the shared execute
     def execute(self, context: Context) -> Any:
+        from trackier_provider.schemas.validation import drift_summary
+
+        with drift_summary(self, context):  # validate_responses: the summary ends the log, also after a failure
+            return self._fetch(context)
+
+    def _fetch(self, context: Context) -> Any:
         spec = (
             output_spec(self.output_path, self.output_format, self.compression)
             if self.output_path is not None
