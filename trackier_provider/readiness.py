@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
 
-from trackier_provider.api import path_of
 from trackier_provider.exceptions import TrackierConfigError, TrackierError, TrackierResponseError
 from trackier_provider.hooks.pagination import records_of as answer_records
+from trackier_provider.paths import path_of
 from trackier_provider.validation import check_number
 from trackier_provider.version_compat import AirflowFailException
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from trackier_provider.api import path_of
 from trackier_provider.exceptions import TrackierConfigError
+from trackier_provider.paths import path_of
 from trackier_provider.validation import check_choices, check_flag, check_ids, check_mapping, require_choice
 from trackier_provider.windows import Window
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from trackier_provider.api import path_of
 from trackier_provider.hooks.pagination import ADVERTISERS
 from trackier_provider.links import TrackierPanelLink
 from trackier_provider.operators.base import TrackierFetchOperator
+from trackier_provider.paths import path_of
 from trackier_provider.version_compat import Context
 from trackier_provider.windows import Window
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from trackier_provider.api import path_of
 from trackier_provider.exceptions import TrackierConfigError
 from trackier_provider.hooks.pagination import CAMPAIGN_TIMELINES, CAMPAIGNS
 from trackier_provider.links import TrackierPanelLink
@@ -15,6 +14,7 @@ from trackier_provider.operators.base import (
     TrackierWindowedFetchOperator,
     merged_filters,
 )
+from trackier_provider.paths import path_of
 from trackier_provider.validation import (
     DIRECTIONS,
     check_choice,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from trackier_provider.api import path_of
 from trackier_provider.exceptions import TrackierNotFoundError
 from trackier_provider.operators.base import (
     TrackierBaseOperator,
     TrackierCreateOperator,
     TrackierFetchOperator,
 )
+from trackier_provider.paths import path_of
 from trackier_provider.validation import check_flag, require_text
 from trackier_provider.version_compat import Context
 

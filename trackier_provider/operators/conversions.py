@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from trackier_provider.api import path_of
 from trackier_provider.exceptions import TrackierConfigError
 from trackier_provider.hooks.pagination import CONVERSIONS, records_check
 from trackier_provider.operators.base import TrackierBaseOperator, TrackierWindowedFetchOperator
 from trackier_provider.outputs import read_records
+from trackier_provider.paths import path_of
 from trackier_provider.validation import (
     check_choice,
     check_choices,

@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
-from trackier_provider.api import path_of
 from trackier_provider.exceptions import TrackierConfigError
 from trackier_provider.hooks.connection import ClientSettings, base_url_from
 from trackier_provider.hooks.trackier import API_KEY_HEADER, TrackierHook
 from trackier_provider.operators.base import TrackierBaseOperator, without_secrets
+from trackier_provider.paths import path_of
 from trackier_provider.validation import check_email, check_text, check_url, require_text
 from trackier_provider.version_compat import Context, Variable, mask_secret
 
