@@ -24,8 +24,9 @@ Workflow (daily, for the run's data interval: one UTC day)::
   overlap between days, replaces rows in place and never duplicates them, also when the loads of several
   days run at the same time on different workers. Without a ``trackier_warehouse`` connection the table
   goes to an SQLite file (``TRACKIER_EXAMPLES_SQLITE_PATH``): embedded, nothing to install or configure.
-  Returns ``{"table", "conn_id", "read", "inserted", "total"}`` (``inserted``: how much the table grew
-  during the load).
+  Returns ``{"table", "conn_id", "read", "total"}``: rows read from the file and in the table afterwards (not
+  "how many were new": when the loads of several days run at once, a count before and after each one mixes
+  theirs up).
 
 A PostgreSQL warehouse, for example (``pip install apache-airflow-providers-postgres``)::
 
@@ -219,7 +220,6 @@ def upsert_conversions(source: Any, hook: Any) -> dict[str, Any]:
     ``insert_rows(replace=True)``: the dialect's own upsert on the primary key ``id``.
     """
     create_table(hook)
-    before = _count(hook)
     loaded_at = datetime.now(timezone.utc).isoformat()
     read = 0
 
@@ -231,8 +231,7 @@ def upsert_conversions(source: Any, hook: Any) -> dict[str, Any]:
 
     hook.insert_rows(TABLE, rows(), target_fields=list(FIELDS), commit_every=BATCH_ROWS, replace=True,
                      replace_index="id", executemany=True)
-    total = _count(hook)
-    return {"table": TABLE, "conn_id": WAREHOUSE_CONN_ID, "read": read, "inserted": total - before, "total": total}
+    return {"table": TABLE, "conn_id": WAREHOUSE_CONN_ID, "read": read, "total": _count(hook)}
 
 
 with DAG(

@@ -24,7 +24,8 @@ SENSOR = "wait_for_report"
 
 
 def task_states(cluster: AirflowCluster, run_id: str) -> dict[str, str]:
-    rows = cluster.query("SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ?", DAG_ID, run_id)
+    rows = cluster.query("SELECT task_id, state FROM task_instance WHERE dag_id = :dag AND run_id = :run",
+                         dag=DAG_ID, run=run_id)
     return {task: state for task, state in rows}
 
 
@@ -50,8 +51,7 @@ def test_report_pull_defers_and_succeeds(tmp_path: Path):
         with AirflowCluster(tmp_path / "airflow-home", dags, env) as cluster:
             cluster.wait_for(
                 "the DAG processor to register report_pull",
-                lambda: cluster.query("SELECT 1 FROM dag WHERE dag_id = ? AND is_paused = 0", DAG_ID)
-                or cluster.query("SELECT 1 FROM dag WHERE dag_id = ?", DAG_ID),
+                lambda: cluster.query("SELECT 1 FROM dag WHERE dag_id = :dag", dag=DAG_ID),
                 timeout=180,
             )
             cluster.cli("dags", "unpause", DAG_ID)
@@ -62,7 +62,8 @@ def test_report_pull_defers_and_succeeds(tmp_path: Path):
                 "the triggered run",
                 # Unpausing also schedules the latest interval: follow the run this test triggered.
                 lambda: (cluster.query(
-                    "SELECT run_id FROM dag_run WHERE dag_id = ? AND run_type = 'manual'", DAG_ID) or [[None]])[0][0],
+                    "SELECT run_id FROM dag_run WHERE dag_id = :dag AND run_type = 'manual'", dag=DAG_ID)
+                    or [[None]])[0][0],
                 timeout=60,
             )
             seen_deferred = cluster.wait_for(
@@ -74,8 +75,9 @@ def test_report_pull_defers_and_succeeds(tmp_path: Path):
             final = cluster.wait_for(
                 "the run to finish",
                 lambda: (cluster.query(
-                    "SELECT state FROM dag_run WHERE dag_id = ? AND run_id = ? AND state IN ('success', 'failed')",
-                    DAG_ID, run_id) or [[None]])[0][0],
+                    "SELECT state FROM dag_run WHERE dag_id = :dag AND run_id = :run "
+                    "AND state IN ('success', 'failed')",
+                    dag=DAG_ID, run=run_id) or [[None]])[0][0],
                 timeout=300,
             )
             states = task_states(cluster, run_id)
