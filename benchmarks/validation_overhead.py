@@ -19,8 +19,8 @@ What it measures
 What it does not measure
 - A real Trackier: its latency makes every page slower and the validation's share smaller.
 - CSV exports, XCom fetches, reports or sensors (answers with few records, or decoded anyway: every record is
-  checked there), nor answers that drift (only the first record of each new drift is explained by
-  ``jsonschema``; the rest is counted).
+  checked there), nor answers that drift: a drifting record costs more, its failing fields being explained by
+  ``jsonschema`` (field by field, not the whole record).
 
 Run: ``.venv/bin/python benchmarks/validation_overhead.py`` (about 3-5 minutes on 2 cores).
 """

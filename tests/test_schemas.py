@@ -241,3 +241,15 @@ def test_no_spec_text_is_copied() -> None:
     for path in Path(SCHEMA_DIR).rglob("*.json"):
         text = path.read_text()
         assert "x-stoplight" not in text and "x-examples" not in text and '"examples"' not in text, path
+
+
+@settings(max_examples=300, derandomize=True, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_field_by_field_explanations_match_jsonschemas(samples: list[tuple[Any, Any]], data: st.DataObject) -> None:
+    """``issues`` hands only the failing fields of an object to ``jsonschema``: same issues, same examples."""
+    from trackier_provider.schemas.validation import _explained, issues
+
+    validator, instance = data.draw(st.sampled_from(samples))
+    mutated = _mutate(instance, data)
+    assert issues(validator, mutated, "x[]") == _explained(validator, mutated, "x[]")

@@ -122,12 +122,12 @@ class Result:
 
     def to_json(self) -> dict[str, Any]:
         """This result without any value: counts, statuses and field paths."""
-        of = self.tally.of if self.tally is not None else (lambda drift: 0)
+        tally = self.tally
         return {
             "operation": self.operation, "method": self.method, "path": self.path, "outcome": self.outcome,
             "status": self.status, "records": self.records, "reason": self.reason,
             "drift": [{"path": d.issue.path, "expected": d.issue.expected, "got": d.issue.got, "count": d.count,
-                       "of": of(d), "per": d.per} for d in self.drift],
+                       "of": tally.of(d), "per": d.per} for d in self.drift] if tally is not None else [],
         }
 
 
@@ -174,7 +174,7 @@ def run_check(
         tally = hook.responses.report.operations.get(probe.operation) if hook.responses is not None else None
         result.tally = tally
         if tally is not None:
-            result.status = max(tally.statuses)
+            result.status = max(tally.statuses)  # the one answer of this operation
             result.records = tally.validated if operation.records_at else None
             result.drift = list(tally.drift.values())
             result.outcome = DRIFT if result.drift else OK

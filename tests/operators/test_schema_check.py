@@ -16,10 +16,12 @@ import pytest
 
 from tests.conftest import connection_json
 from tests.operators.conftest import INTERVAL_START
+from trackier_provider.api import OPERATIONS
 from trackier_provider.check import PROBES
 from trackier_provider.emulator import TrackierEmulator
 from trackier_provider.exceptions import TrackierAuthenticationError, TrackierConfigError, TrackierError
 from trackier_provider.operators.schema_check import TrackierSchemaCheckOperator
+from trackier_provider.schemas import answer_schemas
 from trackier_provider.schemas.validation import XCOM_KEY, TrackierSchemaDriftError
 from trackier_provider.version_compat import AirflowFailException
 
@@ -48,7 +50,12 @@ def post(emu: TrackierEmulator, path: str, body: Any) -> Any:
     return requests.post(emu.base_url + path, json=body, headers={"X-Api-Key": emu.api_key}, timeout=10).json()
 
 
-def test_a_clean_panel_passes_with_get_requests_only(panel, context, caplog) -> None:
+def test_every_read_the_provider_wraps_is_checked() -> None:
+    reads = {name for name in answer_schemas() if OPERATIONS[name].method == "GET"}
+    assert sorted(CHECKED) == sorted(reads) and len(CHECKED) == len(set(CHECKED)) == 22
+
+
+def test_a_clean_panel_passes_with_get_requests_only(panel, context) -> None:
     result = TrackierSchemaCheckOperator(task_id="check").execute(context)
     assert result["outcome"] == "ok" and result["date"] == INTERVAL_START.date().isoformat()
     assert [r["operation"] for r in result["operations"]] == CHECKED

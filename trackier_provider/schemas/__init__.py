@@ -73,7 +73,11 @@ def _registry() -> Any:
 
 
 class Validator:
-    """One schema compiled twice: ``is_valid`` (fast, yes or no) and ``errors`` (``jsonschema``'s reasons)."""
+    """One schema compiled twice: ``is_valid`` (fast, yes or no) and ``errors`` (``jsonschema``'s reasons).
+
+    An object schema also hands out ``fields()``: its required fields and a ``Validator`` per field, so an
+    invalid object can be explained field by field, ``jsonschema`` seeing only the fields that fail.
+    """
 
     def __init__(self, schema: Mapping[str, Any]) -> None:
         from jsonschema import Draft202012Validator
@@ -81,10 +85,39 @@ class Validator:
         self.schema = schema
         self.is_valid: Compiled = compile_schema(schema, resolve)
         self._detail = Draft202012Validator(schema, registry=_registry())
+        self._fields: Fields | bool | None = False  # False: not worked out yet
 
     def errors(self, instance: Any) -> Iterator[Any]:
         """``jsonschema.ValidationError`` for each way ``instance`` breaks the schema (none when valid)."""
         return self._detail.iter_errors(instance)
+
+    def fields(self) -> Fields | None:
+        """The fields of an object schema (its ``$ref`` merged in), each with its own ``Validator``; None when
+        the schema says more about an object than its fields."""
+        if self._fields is False:
+            merged = dict(resolve(self.schema["$ref"])) if "$ref" in self.schema else {}
+            required = {*merged.get("required", ()), *self.schema.get("required", ())}
+            merged.update({k: v for k, v in self.schema.items() if k not in ("$ref", "required")})
+            other = merged.get("additionalProperties", True)
+            if merged.get("type") != "object" or {"enum", "items"} & set(merged) or other is False:
+                self._fields = None
+            else:
+                self._fields = Fields(
+                    frozenset(required),
+                    {name: Validator(sub) for name, sub in (merged.get("properties") or {}).items()},
+                    Validator(other) if isinstance(other, Mapping) else None,
+                )
+        return self._fields  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Fields:
+    """An object schema field by field: what is required, each field's validator, and the validator of the
+    fields it does not name (None: anything goes)."""
+
+    required: frozenset[str]
+    named: dict[str, Validator]
+    other: Validator | None
 
 
 @dataclass(frozen=True)
@@ -166,6 +199,7 @@ __all__ = [
     "ANSWER_URN",
     "RECORD_URN",
     "AnswerSchema",
+    "Fields",
     "Validator",
     "answer_for",
     "answer_schema",

@@ -101,9 +101,21 @@ def _path(prefix: str, parts: Sequence[Any]) -> str:
     return text or "(answer)"
 
 
-def _example(prefix_names: Sequence[str], parts: Sequence[Any], value: Any) -> str:
-    """``value`` for a log line: credentials masked the way the scrubber masks answers, cut short."""
-    names = [*prefix_names, *(str(p) for p in parts if not isinstance(p, int))]
+@dataclass(frozen=True)
+class Seen:
+    """Where an issue was seen and the value there (None for an absent field): made into an example only for
+    the first record that has the issue."""
+
+    names: tuple[str, ...]
+    value: Any = None
+    absent: bool = False
+
+
+def example(seen: Seen) -> str:
+    """The value of ``seen`` for a log line: credentials masked the way the scrubber masks answers, cut short."""
+    if seen.absent:
+        return "absent"
+    names, value = list(seen.names), seen.value
     nested: Any = value
     for name in reversed(names):
         nested = {name: nested}
@@ -114,11 +126,32 @@ def _example(prefix_names: Sequence[str], parts: Sequence[Any], value: Any) -> s
     return text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 3] + "..."
 
 
-def issues(validator: Validator, instance: Any, prefix: str = "") -> dict[Issue, str]:
-    """Every way ``instance`` breaks ``validator``'s schema, each with one example (masked); paths start with
-    ``prefix`` (e.g. ``conversions[]`` for a record)."""
-    found: dict[Issue, str] = {}
-    names = [p for p in prefix.replace("[]", "").split(".") if p]
+def issues(validator: Validator, instance: Any, prefix: str = "") -> dict[Issue, Seen]:
+    """Every way ``instance`` breaks ``validator``'s schema, each with where it was seen (``example`` makes the
+    masked example); paths start with ``prefix`` (e.g. ``conversions[]`` for a record).
+
+    An object is explained field by field (``Validator.fields``): only the fields the compiled checks reject
+    go to ``jsonschema``, so a page whose every record drifts costs little more to explain than to check."""
+    fields = validator.fields() if type(instance) is dict else None
+    if fields is None:
+        return _explained(validator, instance, prefix)
+    found: dict[Issue, Seen] = {}
+    for name in sorted(fields.required - instance.keys()):
+        named = fields.named.get(name)
+        found[Issue(_path(prefix, [name]), f"{_describe(named.schema if named else None)}, required", "absent")] = (
+            Seen((), absent=True))
+    for name, value in instance.items():
+        sub = fields.named.get(name, fields.other)
+        if sub is not None and not sub.is_valid(value):
+            for issue, seen in issues(sub, value, _path(prefix, [name])).items():
+                found.setdefault(issue, seen)
+    return found
+
+
+def _explained(validator: Validator, instance: Any, prefix: str) -> dict[Issue, Seen]:
+    """``issues`` as ``jsonschema`` finds them."""
+    found: dict[Issue, Seen] = {}
+    names = tuple(p for p in prefix.replace("[]", "").split(".") if p)
     for error in validator.errors(instance):
         parts = list(error.absolute_path)
         if error.validator == "required" and isinstance(error.instance, Mapping):
@@ -126,7 +159,7 @@ def issues(validator: Validator, instance: Any, prefix: str = "") -> dict[Issue,
                 if name not in error.instance:
                     issue = Issue(_path(prefix, [*parts, name]), f"{_describe(_property(error.schema, name))}, "
                                   "required", "absent")
-                    found.setdefault(issue, "absent")
+                    found.setdefault(issue, Seen((), absent=True))
             continue
         got = json_type(error.instance)
         if error.validator == "enum":
@@ -134,7 +167,7 @@ def issues(validator: Validator, instance: Any, prefix: str = "") -> dict[Issue,
         elif error.validator != "type":
             got = f"{got} ({error.validator} {error.validator_value!r} not met)"
         issue = Issue(_path(prefix, parts), _describe(error.schema), got)
-        found.setdefault(issue, _example(names, parts, error.instance))
+        found.setdefault(issue, Seen((*names, *(str(p) for p in parts if not isinstance(p, int))), error.instance))
     return found
 
 
@@ -167,7 +200,7 @@ def check_answer(schema: AnswerSchema, payload: Any) -> Finding:
     """Check one decoded answer (records of a JSON Lines page: a sample, see the module docstring)."""
     found = Finding()
     if not schema.envelope.is_valid(payload):
-        found.envelope = issues(schema.envelope, payload)
+        found.envelope = {issue: example(seen) for issue, seen in issues(schema.envelope, payload).items()}
     if schema.records is None or schema.record is None:
         return found
     records = dig(payload, schema.records)
@@ -182,9 +215,10 @@ def check_answer(schema: AnswerSchema, payload: Any) -> Finding:
         record = json.loads(records[index]) if raw else records[index]
         if schema.record.is_valid(record):
             continue
-        for issue, example in issues(schema.record, record, prefix).items():
+        for issue, seen in issues(schema.record, record, prefix).items():
             found.records_with[issue] += 1
-            found.examples.setdefault(issue, example)
+            if issue not in found.examples:
+                found.examples[issue] = example(seen)
     found.validated = len(chosen)
     return found
 
