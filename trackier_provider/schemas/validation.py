@@ -16,7 +16,7 @@ a value.
 
 What is checked: every answer's envelope, in full. Records: every record of a decoded answer. A JSON Lines
 export keeps each record as the text the server sent (``hooks.envelopes.RawJson``) and never decodes it;
-decoding every record there costs more than the export itself, so such pages have a sample of records
+decoding every record there about doubles the export's time, so such pages have a sample of records
 decoded and checked (``SAMPLE_PER_PAGE``, spread over the page from its first record to its last), and the
 summary says how many records were checked of how many read.
 """
@@ -193,6 +193,7 @@ class Finding:
 
     @property
     def drifted(self) -> bool:
+        """True when the answer breaks its schema anywhere."""
         return bool(self.envelope or self.records_with)
 
 
@@ -249,6 +250,7 @@ class OperationTally:
     drift: dict[Issue, Drift] = field(default_factory=dict)
 
     def of(self, drift: Drift) -> int:
+        """What a drift's count is out of: the records checked, or the answers (for the envelope)."""
         return self.validated if drift.per == "record" else self.answers
 
 
@@ -277,6 +279,7 @@ class DriftReport:
 
     @property
     def drifted(self) -> bool:
+        """True when any checked answer broke its schema."""
         return any(t.drift for t in self.operations.values())
 
     def add(self, schema: AnswerSchema, status: int, found: Finding) -> list[Drift]:
