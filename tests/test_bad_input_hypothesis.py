@@ -57,6 +57,7 @@ from trackier_provider.operators import (
     payouts,
     publishers,
     reports,
+    schema_check,
     tracking_links,
 )
 from trackier_provider.sensors.job import TrackierJobSensor
@@ -136,7 +137,7 @@ UNKNOWN_ID = (TrackierNotFoundError, TrackierValidationError)
 #: An unknown connection id is Airflow's to report (before any request), with its own exception.
 NO_CONNECTION = {"trackier_conn_id": (AirflowNotFoundException,)}
 FETCH = ("output_path", "output_format", "compression", "max_xcom_rows", "page_size", "max_parallel_pages",
-         "trackier_conn_id")
+         "validate_responses", "trackier_conn_id")
 WINDOW = ("start", "end", "timezone", "lookback")
 PAYOUTS = [{"payout": 1.2, "revenue": 1.5, "geo": ["US"]}]
 
@@ -222,6 +223,8 @@ TARGETS = [
            run=_poke, server_judged=NO_CONNECTION),
     Target("job sensor", TrackierJobSensor, {"job_id": "{job}", "poke_interval": 1, "deferrable": False},
            ("job_id", "poke_interval", "deferrable"), run=_poke, server_judged={"job_id": NOT_FOUND}),
+    Target("schema check", schema_check.TrackierSchemaCheckOperator, {"only": ["categories.list"]},
+           ("day", "only", "skip", "fail_on_error", "validate_responses")),
     Target("hook", TrackierHook, {},
            ("trackier_conn_id", "timeout", "max_retries", "requests_per_second", "page_size", "retry_deadline"),
            run=_hook_call, server_judged={"timeout": (TrackierConnectionError,), **NO_CONNECTION}),

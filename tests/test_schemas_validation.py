@@ -19,7 +19,7 @@ from tests.operators.conftest import INTERVAL_END, INTERVAL_START, RecordingTI
 from trackier_provider.api import OPERATIONS
 from trackier_provider.api.client import prepare
 from trackier_provider.emulator import TrackierEmulator
-from trackier_provider.exceptions import TrackierConfigError
+from trackier_provider.exceptions import TrackierConfigError, TrackierSchemaDriftError
 from trackier_provider.hooks.pagination import ADVERTISERS
 from trackier_provider.hooks.trackier import TrackierHook
 from trackier_provider.operators.advertisers import TrackierFetchAdvertiserCapsOperator
@@ -35,7 +35,7 @@ from trackier_provider.operators.coupons import TrackierFetchCouponsOperator
 from trackier_provider.operators.incent_offers import TrackierFetchIncentOffersOperator
 from trackier_provider.operators.publishers import TrackierFetchPublishersOperator
 from trackier_provider.operators.reports import TrackierFetchReportOperator
-from trackier_provider.schemas.validation import SAMPLE_PER_PAGE, XCOM_KEY, TrackierSchemaDriftError, sample
+from trackier_provider.schemas.validation import SAMPLE_PER_PAGE, XCOM_KEY, sample
 from trackier_provider.version_compat import AirflowFailException
 
 CONVERSIONS = "/v2/network/conversions"

@@ -12,6 +12,8 @@ from typing import Any
 
 from airflow.exceptions import AirflowException
 
+from trackier_provider.version_compat import AirflowFailException
+
 
 class TrackierError(AirflowException):
     """Base class of every error this provider raises."""
@@ -102,6 +104,15 @@ class TrackierResponseError(TrackierAPIError):
 class TrackierRedirectError(TrackierAPIError):
     """The API answered with a redirect (HTTP 3xx). The provider never follows one: a redirect to another
     origin would carry the ``X-Api-Key`` header (and a create body) to a host that is not the API."""
+
+
+class TrackierJobFailedError(TrackierError, AirflowFailException):
+    """A bulk-upload job ended ``failed``; retrying the sensor cannot change that."""
+
+
+class TrackierSchemaDriftError(TrackierError, AirflowFailException):
+    """An answer does not match the provider's schema and ``validate_responses`` is ``fail``; retrying the task
+    would get the same answer."""
 
 
 class TrackierObjectExistsError(TrackierError):

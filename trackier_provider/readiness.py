@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
 
-from trackier_provider.exceptions import TrackierConfigError, TrackierError, TrackierResponseError
+from trackier_provider.exceptions import TrackierConfigError, TrackierResponseError
 from trackier_provider.hooks.pagination import records_of as answer_records
 from trackier_provider.paths import path_of
 from trackier_provider.validation import check_number
-from trackier_provider.version_compat import AirflowFailException
 
 #: The clock of every readiness decision and trigger deadline, in POSIX seconds. Tests may replace it
 #: (``monkeypatch.setattr(readiness, "clock", ...)``) to follow the emulator's adjustable clock.
@@ -184,10 +183,6 @@ JOB_FAILED = frozenset({"failed", "failure", "error", "cancelled", "canceled"})
 RESULT_COUNTS = ("rows", "inserted", "updated", "errors")
 
 
-class TrackierJobFailedError(TrackierError, AirflowFailException):
-    """A bulk-upload job ended ``failed``; retrying the sensor cannot change that."""
-
-
 @dataclass(frozen=True)
 class JobProgress:
     """What one ``GET /v2/jobs/{id}`` says about a job."""
@@ -252,7 +247,6 @@ __all__ = [
     "JobProgress",
     "ReportFigures",
     "ReportReadiness",
-    "TrackierJobFailedError",
     "Verdict",
     "callable_path",
     "clock",

@@ -32,13 +32,15 @@ def airflow_major() -> int:
 
 @dataclass
 class Component:
-    """One long-running Airflow command: ``airflow <args>`` with its own environment overrides and directory."""
+    """One long-running command, ``airflow <args>`` unless ``argv`` is given, with its own environment overrides
+    and directory."""
 
     name: str
     args: list[str]
     env: dict[str, str] = field(default_factory=dict)
     cwd: Path | None = None
     log: Path | None = None
+    argv: list[str] | None = None
 
 
 class AirflowCluster:
@@ -145,7 +147,8 @@ class AirflowCluster:
         path = component.log or self.home / f"{component.name}.log"
         log = open(path, "w")  # closed in __exit__
         proc = subprocess.Popen(
-            [AIRFLOW, *component.args], env={**self.env, **component.env}, cwd=component.cwd or self.home,
+            component.argv or [AIRFLOW, *component.args], env={**self.env, **component.env},
+            cwd=component.cwd or self.home,
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
         )
         self.procs.append((component.name, proc, log, path))

@@ -11,6 +11,10 @@ In one throwaway directory (removed on exit), on 127.0.0.1 and free ports:
   files, task logs, TMPDIR, working directory) and hostname (``127.0.0.2`` / ``127.0.0.3``, as Airflow records
   it on task instances), so nothing can rely on a path another process wrote. On 3.x the workers have no
   metadata database credentials: connections, variables and XCom reach them only through the API server.
+  Each worker's task logs are served by Airflow's log server app bound to the worker's own address, on the
+  one ``worker_log_server_port`` of the deployment, so the UI fetches them from the worker that ran the task
+  as it would from separate hosts (``airflow celery worker`` would bind every interface, so the workers start
+  with ``--skip-serve-logs`` and the app is started next to each).
 
 The connections live in the metadata database (not in environment variables), so tasks read them the way a
 real deployment does (on 3.x: from the API server). ``python -m tests.integration.distributed`` (``make
@@ -105,6 +109,7 @@ class DistributedCluster:
         self.airflow: AirflowCluster | None = None
         self.background: list[Process] = []
         self.admin_password: str | None = None
+        self.log_port = 0
         self._pids: list[int] = []
 
     # -- lifecycle -------------------------------------------------------------------------------------------
@@ -119,7 +124,8 @@ class DistributedCluster:
             self.store = ObjectStore(self.root / "s3", bucket=BUCKET).start()
             control = self._directory("control")
             shutil.copytree(self.dags_source, control / "dags", ignore=shutil.ignore_patterns("__pycache__"))
-            workers = [self._worker(name, host) for name, host in WORKERS.items()]
+            self.log_port = free_port()
+            workers = [c for name, host in WORKERS.items() for c in self._worker(name, host)]
             self.airflow = AirflowCluster(
                 control, control / "dags", self._airflow_env(control), database_url=self.postgres.url("airflow"),
                 executor="CeleryExecutor", extra_components=workers, secrets=self.secrets, ui=self.ui,
@@ -205,6 +211,7 @@ class DistributedCluster:
             "AIRFLOW__DATABASE__SQL_ALCHEMY_POOL_SIZE": "3",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_MAX_OVERFLOW": "5",
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(control / "logs"),
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(self.log_port),
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
             "TRACKIER_EXAMPLES_BASE_PATH": BASE_PATH,
             "TRACKIER_EXAMPLES_PUBLISHERS_CSV": ONBOARDING_CSV,
@@ -213,7 +220,8 @@ class DistributedCluster:
         }
         return env
 
-    def _worker(self, name: str, host: str) -> Component:
+    def _worker(self, name: str, host: str) -> list[Component]:
+        """The Celery worker ``name`` and its log server, both on the "host" ``host``."""
         home = self._directory(name)
         for sub in ("logs", "tmp", "lib"):
             (home / sub).mkdir(mode=0o700)
@@ -232,9 +240,17 @@ class DistributedCluster:
             # Task runners talk to the API server only: a worker without the metadata database's credentials
             # proves it (this SQLite file has no tables; a query from the worker would fail).
             env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{home / 'not-the-metadata-database.db'}"
-        return Component(name, ["celery", "worker", "--celery-hostname", f"{name}@trackier-cluster", "--concurrency",
-                                str(self.concurrency), "--skip-serve-logs"], env=env, cwd=home,
-                         log=home / "worker.log")
+        worker = Component(name, ["celery", "worker", "--celery-hostname", f"{name}@trackier-cluster",
+                                  "--concurrency", str(self.concurrency), "--skip-serve-logs"],
+                           env=env, cwd=home, log=home / "worker.log")
+        if self.major >= 3:
+            serve = [sys.executable, "-m", "uvicorn", "--factory", "airflow.utils.serve_logs.log_server:get_app",
+                     "--host", host, "--port", str(self.log_port), "--no-access-log"]
+        else:
+            serve = [str(Path(sys.executable).with_name("gunicorn")), "--bind", f"{host}:{self.log_port}",
+                     "--workers", "1", "airflow.utils.serve_logs:create_app()"]
+        logs = Component(f"{name}-logs", [], env=env, cwd=home, log=home / "log-server.log", argv=serve)
+        return [worker, logs]
 
     def _add_connections(self) -> None:
         """``trackier_default`` and ``trackier_warehouse`` in the metadata database (encrypted with the Fernet

@@ -4,7 +4,8 @@ See ``tests.integration.distributed`` for what runs. A three-day backfill of ``r
 ``s3://``, loads into PostgreSQL through the ``trackier_warehouse`` connection) runs next to a
 ``publisher_onboarding`` run mapped over 60 CSV rows read from S3; then the same three days are backfilled
 again. Checked: every run and task succeeds; tasks ran on both workers (the mapped creates too); the files in
-the object store have the rows the API has for each window; the warehouse holds each conversion exactly once,
+the object store have the rows the API has for each window; the UI (3.x REST API) shows task logs fetched from the
+worker that ran each task; the warehouse holds each conversion exactly once,
 after the overlapping lookbacks and after the second pass; each new publisher was created exactly once (one
 successful POST, one object in the emulator) and nothing else was; no credential appears in any log or XCom;
 and afterwards no process of the setup is alive and its directory is gone.
@@ -23,7 +24,6 @@ import time
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from datetime import time as clock
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -143,6 +143,18 @@ class Checks:
         response.raise_for_status()
         return int(response.json()["pagination"]["total"])
 
+    def task_log(self, ti: dict[str, Any], dag_id: str) -> str:
+        """A task's log as the UI shows it (3.x REST API): the API server fetches it from the worker's log server."""
+        import requests
+
+        base = f"http://127.0.0.1:{self.airflow.port}"
+        token = requests.get(f"{base}/auth/token", timeout=30).json()["access_token"]
+        response = requests.get(
+            f"{base}/api/v2/dags/{dag_id}/dagRuns/{ti['run_id']}/taskInstances/{ti['task_id']}/logs/1",
+            params={"map_index": ti["map_index"]}, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+        response.raise_for_status()
+        return "\n".join(str(event.get("event", "")) for event in response.json()["content"])
+
     def wait_runs(self, what: str, fetch: Any, count: int) -> list[tuple[str, str, datetime]]:
         return self.airflow.wait_for(
             what, lambda: (lambda runs: runs if len(runs) == count and all(r[1] in FINISHED for r in runs) else None)(
@@ -159,7 +171,7 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, clock(0), tzinfo=timezone.utc)
 
 
-def test_backfill_and_mapped_onboarding_on_celery_workers(tmp_path: Path) -> None:
+def test_backfill_and_mapped_onboarding_on_celery_workers(capsys: pytest.CaptureFixture[str]) -> None:
     started = time.monotonic()
     config = EmulatorConfig(api_key=f"dist-{secrets.token_urlsafe(16)}", settle_seconds=0, job_seconds=2,
                             conversions_per_day=300)
@@ -213,6 +225,15 @@ def test_backfill_and_mapped_onboarding_on_celery_workers(tmp_path: Path) -> Non
             hosts = Counter(t["hostname"] for t in report_tis + onboarding_tis)
             assert set(hosts) == set(WORKERS.values()), hosts
             assert {t["hostname"] for t in creates} == set(WORKERS.values()), Counter(t["hostname"] for t in creates)
+
+            # The UI shows each task's log, fetched from the log server of the "host" that ran it.
+            if cluster.major >= 3:
+                for host in WORKERS.values():
+                    ti = next(t for t in creates if t["hostname"] == host)
+                    text = checks.task_log(ti, ONBOARDING)
+                    assert f"http://{host}:{cluster.log_port}/log/" in text and "Could not read" not in text, text
+                    assert "Filling up the DagBag from " + str(cluster.root / next(
+                        n for n, h in WORKERS.items() if h == host)) in text
 
             # Files in the object store, with the rows the API has for each window.
             window_ids: set[str] = set()
@@ -292,6 +313,7 @@ def test_backfill_and_mapped_onboarding_on_celery_workers(tmp_path: Path) -> Non
             leaks += [("xcom", n) for n, secret in enumerate([*cluster.secrets, *passwords]) if secret in xcom_text]
             assert leaks == []
     assert cluster.leftovers() == []
-    print(f"\ndistributed run on Airflow {cluster.major}: ready after {ready - started:.0f}s, first pass "
-          f"{first_done - ready:.0f}s, second pass {second_done - first_done:.0f}s, total with teardown "
-          f"{time.monotonic() - started:.0f}s; tasks per worker {dict(hosts)}")
+    with capsys.disabled():  # the wall times, in CI's output too
+        print(f"\ndistributed run on Airflow {cluster.major}: ready after {ready - started:.0f}s, first pass "
+              f"{first_done - ready:.0f}s, second pass {second_done - first_done:.0f}s, total with teardown "
+              f"{time.monotonic() - started:.0f}s; tasks per worker {dict(sorted(hosts.items()))}")

@@ -19,10 +19,15 @@ from tests.operators.conftest import INTERVAL_START
 from trackier_provider.api import OPERATIONS
 from trackier_provider.check import PROBES
 from trackier_provider.emulator import TrackierEmulator
-from trackier_provider.exceptions import TrackierAuthenticationError, TrackierConfigError, TrackierError
+from trackier_provider.exceptions import (
+    TrackierAuthenticationError,
+    TrackierConfigError,
+    TrackierError,
+    TrackierSchemaDriftError,
+)
 from trackier_provider.operators.schema_check import TrackierSchemaCheckOperator
 from trackier_provider.schemas import answer_schemas
-from trackier_provider.schemas.validation import XCOM_KEY, TrackierSchemaDriftError
+from trackier_provider.schemas.validation import XCOM_KEY
 from trackier_provider.version_compat import AirflowFailException
 
 CHECKED = [p.operation for p in PROBES]

@@ -10,8 +10,7 @@ import pytest
 from tests.conftest import CANARY_KEY
 from tests.sensors.helpers import context
 from tests.triggers.emulated import BAD_ROWS, GOOD_ROWS, JOB_SECONDS, create_job, first_event
-from trackier_provider.exceptions import TrackierConfigError, TrackierError
-from trackier_provider.readiness import TrackierJobFailedError
+from trackier_provider.exceptions import TrackierConfigError, TrackierError, TrackierJobFailedError
 from trackier_provider.sensors.job import TrackierJobSensor
 from trackier_provider.triggers.job import TrackierJobTrigger
 from trackier_provider.version_compat import AirflowFailException, TaskDeferred

@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from trackier_provider.check import DRIFT, ERROR, OK, PROBES, check_hook, outcome, report, run_check, table
-from trackier_provider.exceptions import TrackierError
+from trackier_provider.exceptions import TrackierError, TrackierSchemaDriftError
 from trackier_provider.operators.base import TrackierBaseOperator
-from trackier_provider.schemas.validation import XCOM_KEY, TrackierSchemaDriftError
+from trackier_provider.schemas.validation import XCOM_KEY
 from trackier_provider.validation import check_choices, check_flag
 from trackier_provider.version_compat import Context
 from trackier_provider.windows import resolve_window

@@ -32,12 +32,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from trackier_provider.exceptions import TrackierError
+from trackier_provider.exceptions import TrackierSchemaDriftError
 from trackier_provider.hooks.envelopes import RawJson
 from trackier_provider.hooks.pagination import dig
 from trackier_provider.schemas import AnswerSchema, Validator, answer_for, resolve
 from trackier_provider.scrubbing import REDACTED, scrub
-from trackier_provider.version_compat import AirflowFailException
 
 if TYPE_CHECKING:
     from trackier_provider.version_compat import Context
@@ -52,11 +51,6 @@ EXAMPLE_CHARS = 80
 SHOWN = 20
 _JSON_TYPE = {bool: "boolean", int: "integer", float: "number", str: "string", type(None): "null", dict: "object",
               list: "array"}
-
-
-class TrackierSchemaDriftError(TrackierError, AirflowFailException):
-    """An answer does not match the provider's schema and ``validate_responses`` is ``fail``; retrying the task
-    would get the same answer."""
 
 
 @dataclass(frozen=True)
@@ -408,7 +402,6 @@ __all__ = [
     "Issue",
     "OperationTally",
     "ResponseValidator",
-    "TrackierSchemaDriftError",
     "check_answer",
     "drift_summary",
     "drift_text",

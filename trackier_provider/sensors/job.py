@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from trackier_provider.readiness import JOB_FAILED, TrackierJobFailedError, job_path, read_job
+from trackier_provider.exceptions import TrackierJobFailedError
+from trackier_provider.readiness import JOB_FAILED, job_path, read_job
 from trackier_provider.sensors.base import TrackierBaseSensor
 from trackier_provider.triggers.job import TrackierJobTrigger
 from trackier_provider.version_compat import Context, PokeReturnValue
