@@ -6,13 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-airflow-$(AIRFLOW_VERSION)
 PYTEST_ARGS ?=
 
-.PHONY: help venv test lint typecheck pytest demo airflow integration bench docs clean
+.PHONY: help venv test lint typecheck pytest demo airflow integration cluster bench docs clean
 
 help:
 	@echo "make demo         set up, start the emulator and run every example DAG against it"
 	@echo "make test         set up, then ruff, mypy and pytest (Airflow $(AIRFLOW_VERSION))"
 	@echo "make airflow      Airflow standalone with the example DAGs, pointed at the emulator"
 	@echo "make integration  real scheduler + triggerer run of report_pull"
+	@echo "make cluster      a distributed Airflow on loopback: Celery workers, PostgreSQL, Redis, S3"
 	@echo "make bench        print the benchmark figures"
 	@echo "make docs         the documentation site in build/docs/html (warnings are errors)"
 	@echo "AIRFLOW_VERSION=2.11.2 VENV=.venv-airflow2 make pytest   the suite on Airflow 2.11"
@@ -44,6 +45,17 @@ airflow: venv
 
 integration: venv
 	$(BIN)/python -m pytest -m integration tests/integration $(PYTEST_ARGS)
+
+# `make cluster`: the distributed extra (Celery, PostgreSQL and S3 clients, moto's S3 server) in the same venv,
+# installed on first use; PostgreSQL and Redis come from Debian (apt-get install -y postgresql redis-server).
+CLUSTER_STAMP := $(VENV)/.installed-distributed
+
+$(CLUSTER_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e ".[distributed]"
+	@touch $@
+
+cluster: $(CLUSTER_STAMP)
+	$(BIN)/python -m tests.integration.distributed
 
 # The docs extra goes into the same venv (autodoc imports the provider and Airflow), installed on first use.
 DOCS_STAMP := $(VENV)/.installed-docs
