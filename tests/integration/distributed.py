@@ -434,8 +434,8 @@ Distributed Airflow {'.'.join(map(str, _airflow_version()))} is up in {cluster.r
   object store       S3 (moto) at {cluster.store.endpoint}, bucket {BUCKET}: {BASE_PATH}/, {ONBOARDING_CSV}
   Trackier API       emulator at {emu.base_url} (connection trackier_default)
   workers            {', '.join(f'{n} (hostname {h}, {cluster.root / n})' for n, h in WORKERS.items())}
-  task logs          on each worker, {cluster.root}/worker-*/logs (no shared or remote log storage: the UI's
-                     log tab cannot fetch them, as with separate hosts)
+  task logs          on each worker, {cluster.root}/worker-*/logs, served by its log server
+                     (<worker hostname>:{cluster.log_port}): the UI fetches each from the worker that ran the task
   workload           {workload}
 
 Ctrl-C (or SIGTERM) stops every process and removes {cluster.root}.""", flush=True)
