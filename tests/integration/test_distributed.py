@@ -156,9 +156,13 @@ class Checks:
         return "\n".join(str(event.get("event", "")) for event in response.json()["content"])
 
     def wait_runs(self, what: str, fetch: Any, count: int) -> list[tuple[str, str, datetime]]:
-        return self.airflow.wait_for(
-            what, lambda: (lambda runs: runs if len(runs) == count and all(r[1] in FINISHED for r in runs) else None)(
-                fetch()), timeout=RUN_TIMEOUT, poll=2)
+        """Poll ``fetch()`` until it returns ``count`` runs, all finished; return them."""
+
+        def finished() -> list[tuple[str, str, datetime]] | None:
+            runs = fetch()
+            return runs if len(runs) == count and all(r[1] in FINISHED for r in runs) else None
+
+        return self.airflow.wait_for(what, finished, timeout=RUN_TIMEOUT, poll=2)
 
 
 def _utc(value: Any) -> datetime:
