@@ -221,22 +221,16 @@ class TrackierFetchOperator(TrackierBaseOperator):
         )
         window = self.resolve(context)
         self.lineage_run = FetchRun(window)
-        # Either validates its parameters before the first request.
-        pages = (
-            self.fetch_pages(window, raw=spec.format == "jsonl")
-            if spec is not None
-            else batches(self.fetch_records(window))
-        )
         if window is not None:
             self.log.info("Reading %s for %s", self.task_id, window.describe())
-        if spec is not None:
-            rows = write_pages(pages, spec)
-            self.lineage_run.wrote(spec.uri, rows)
-            described = window.describe() if window is not None else {"start": None, "end": None, "timezone": None}
-            return {"path": spec.uri, "rows": rows, **described}
-        collected = self._collect(record for page in pages for record in page)
-        self.lineage_run.wrote(None, len(collected))
-        return collected
+        if spec is None:
+            collected = self._collect(self.fetch_records(window))  # parameters checked before the first request
+            self.lineage_run.wrote(None, len(collected))
+            return collected
+        rows = write_pages(self.fetch_pages(window, raw=spec.format == "jsonl"), spec)  # likewise
+        self.lineage_run.wrote(spec.uri, rows)
+        described = window.describe() if window is not None else {"start": None, "end": None, "timezone": None}
+        return {"path": spec.uri, "rows": rows, **described}
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
         """OpenLineage: the endpoints read and the file written (``trackier_provider.lineage``)."""
