@@ -158,6 +158,13 @@ def _fingerprint(records: list[Any]) -> tuple[Any, ...]:
     return (len(records), ident(first), ident(last))
 
 
+def _per_page(body: Any, limit: int | None, records: list[Any]) -> int:
+    """Records a full page holds: the server's ``pagination.perPage``, else the requested limit, else this page's."""
+    pagination = body.get("pagination") if isinstance(body, Mapping) else None
+    announced = _whole(pagination.get("perPage")) if isinstance(pagination, Mapping) else None
+    return announced or limit or len(records)
+
+
 def _next_cursor(paging: Paging, body: Any, records: list[Any], cursor: Any, limit: int | None) -> Any:
     """The cursor for the next request, or None when this was the last page."""
     if paging.style == "keyset":
@@ -168,10 +175,7 @@ def _next_cursor(paging: Paging, body: Any, records: list[Any], cursor: Any, lim
         return last if last not in (None, "") else None
     if paging.style == "page":
         page = int(cursor or 1)
-        pagination = body.get("pagination") if isinstance(body, Mapping) else None
-        per_page = limit or len(records)
-        if isinstance(pagination, Mapping):
-            per_page = _whole(pagination.get("perPage")) or per_page
+        per_page = _per_page(body, limit, records)
         total = announced_total(paging, body)
         if total is not None and page * per_page >= total:
             return None
@@ -179,12 +183,6 @@ def _next_cursor(paging: Paging, body: Any, records: list[Any], cursor: Any, lim
     if not (isinstance(body, Mapping) and body.get("hasNextPage") and body.get("nextPageToken")):
         return None
     return body["nextPageToken"]
-
-
-def _per_page(body: Any, limit: int | None, records: list[Any]) -> int:
-    pagination = body.get("pagination") if isinstance(body, Mapping) else None
-    announced = _whole(pagination.get("perPage")) if isinstance(pagination, Mapping) else None
-    return announced or limit or len(records)
 
 
 def iter_pages(
