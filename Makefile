@@ -6,16 +6,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-airflow-$(AIRFLOW_VERSION)
 PYTEST_ARGS ?=
 
-.PHONY: help venv test lint typecheck pytest demo airflow integration cluster bench docs clean
+.PHONY: help venv test lint typecheck pytest demo airflow airflow-cli integration cluster bench docs clean
 
 help:
 	@echo "make demo         set up, start the emulator and run every example DAG against it"
 	@echo "make test         set up, then ruff, mypy and pytest (Airflow $(AIRFLOW_VERSION))"
 	@echo "make airflow      Airflow standalone with the example DAGs, pointed at the emulator"
+	@echo "make airflow-cli ARGS=\"connections test trackier_default\"   any airflow command in make airflow's environment"
 	@echo "make integration  real scheduler + triggerer run of report_pull"
 	@echo "make cluster      a distributed Airflow on loopback: Celery workers, PostgreSQL, Redis, S3"
 	@echo "make bench        print the benchmark figures"
-	@echo "make docs         the documentation site in build/docs/html (warnings are errors)"
+	@echo "make docs         the documentation site in build/docs/html (warnings, broken references and links are errors)"
 	@echo "AIRFLOW_VERSION=2.11.2 VENV=.venv-airflow2 make pytest   the suite on Airflow 2.11"
 
 $(STAMP): pyproject.toml
@@ -43,6 +44,11 @@ demo: venv
 airflow: venv
 	$(BIN)/python -m trackier_provider.demo --standalone
 
+# Any `airflow` command with make airflow's home, database and Fernet key (e.g. from a second shell).
+ARGS ?= --help
+airflow-cli: venv
+	$(BIN)/python -m trackier_provider.demo --airflow-cli $(ARGS)
+
 integration: venv
 	$(BIN)/python -m pytest -m integration tests/integration $(PYTEST_ARGS)
 
@@ -64,9 +70,12 @@ $(DOCS_STAMP): $(STAMP)
 	$(BIN)/python -m pip install -q -e ".[docs]"
 	@touch $@
 
+# Warnings are errors, and so is any reference that does not resolve (-n, nitpicky); then every internal link
+# and #anchor of the built site must resolve (docs/check_links.py).
 docs: $(DOCS_STAMP)
 	rm -rf build/docs
-	$(BIN)/python -m sphinx -W --keep-going -q -b html docs build/docs/html
+	$(BIN)/python -m sphinx -W -n --keep-going -q -b html docs build/docs/html
+	$(BIN)/python docs/check_links.py build/docs/html
 
 bench: venv
 	@for script in benchmarks/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -147,6 +147,7 @@ def warehouse_hook(conn_id: str = WAREHOUSE_CONN_ID, sqlite_path: str = SQLITE_P
     except AirflowNotFoundException:
         log.info("No connection %r: loading into the SQLite database %s", conn_id, sqlite_path)
         return _sqlite_file_hook(conn_id, sqlite_path)
+    log.info("Loading into connection %r (type %s)", conn_id, connection.conn_type)
     hook = connection.get_hook()
     if not isinstance(hook, DbApiHook):
         raise TypeError(f"Connection {conn_id!r} (type {connection.conn_type!r}) has no SQL hook: "
@@ -274,8 +275,7 @@ with DAG(
     def load_warehouse(conversions: dict[str, Any]) -> dict[str, Any]:
         """Upsert the conversions file into the warehouse table; return the counts."""
         counts = upsert_conversions(conversions["path"], warehouse_hook())
-        log.info("Upserted %s conversions into %s (connection %s): %s", counts["read"], TABLE, WAREHOUSE_CONN_ID,
-                 counts)
+        log.info("Upserted %s conversions into table %s: %s rows in it now", counts["read"], TABLE, counts["total"])
         return counts
 
     wait_for_report >> [fetch_campaign_report, fetch_conversions]

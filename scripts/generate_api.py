@@ -2,7 +2,8 @@
 
 - ``trackier_provider/api/generated.py``: ``TrackierHook.api.<resource>.<action>(...)`` for every operation,
   with keyword parameters an IDE and mypy can see;
-- ``docs/api-catalogue.md``: one table per resource (operation, method, path, parameters).
+- ``docs/api-catalogue.md``: one section per resource, one block per operation (method, path, parameters,
+  answer, natural key).
 
 Run ``python scripts/generate_api.py`` after changing the catalogue; ``--check`` exits 1 (naming the stale
 files) instead of writing. ``tests/test_api_generated.py`` runs the check.
@@ -170,7 +171,7 @@ def parameters_cell(operation: Operation) -> str:
 def answer_cell(operation: Operation) -> str:
     if operation.records_at:
         return f"records `{operation.records_at}`" + (f", {operation.paging} paging" if operation.pages else "")
-    return f"`{operation.result}`" if operation.result else "answer"
+    return f"`{operation.result}`" if operation.result else "the whole answer"
 
 
 def render_docs() -> str:
@@ -188,14 +189,16 @@ def render_docs() -> str:
         "spelled as Trackier spells them (the typed methods take them in snake case). A list operation yields",
         "its records, all pages; *natural key*: what create-if-absent compares before creating.",
     ]
+    # One block per operation, not a wide table: the parameters, the answer and the natural key stay in the
+    # page's column at any screen width.
     for top in sorted(by_top):
-        lines += ["", f"## {top}", "", "| operation | method | path | parameters | answer | natural key |",
-                  "| --- | --- | --- | --- | --- | --- |"]
+        lines += ["", f"## {top}"]
         for operation in sorted(by_top[top], key=lambda o: o.name):
             key = operation.natural_key
-            natural = f"{', '.join(key.fields)} (via `{key.lookup}`)" if key else ""
-            lines.append(f"| `{operation.name}` | {operation.method} | `{operation.path}` | "
-                         f"{parameters_cell(operation)} | {answer_cell(operation)} | {natural} |")
+            lines += ["", f"### `{operation.name}`", "", f"`{operation.method} {operation.path}`", "",
+                      f"- parameters: {parameters_cell(operation)}", f"- answer: {answer_cell(operation)}"]
+            if key:
+                lines.append(f"- natural key: {', '.join(key.fields)} (via `{key.lookup}`)")
     return "\n".join(lines) + "\n"
 
 

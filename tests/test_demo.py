@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -47,14 +48,56 @@ def test_demo_runs_the_chosen_dags_and_prints_a_summary(tmp_path: Path) -> None:
     assert "Row 6 rejected: password: Password criteria not met!" in out
     assert "Deprecat" not in out and "empty cryptography key" not in out
     home = tmp_path / "home" / f"airflow-{MAJOR}"  # this Airflow's own home under --airflow-home
-    assert (home / "airflow.db").is_file()
+    # The dag.test() runs go to their own database, not the one `make airflow`'s UI shows (airflow.db).
+    assert (home / demo.DEMO_RUNS_DB).is_file() and not (home / demo.UI_DB).exists()
     assert not (tmp_path / "someone-elses.db").exists()
     assert {p.name for p in (tmp_path / "home").iterdir()} == {home.name}
     assert _mode(tmp_path / "home") == _mode(home) == 0o700
-    assert {name: _mode(home / name) for name in ("fernet.key", "airflow.cfg", "airflow.db")} == dict.fromkeys(
-        ("fernet.key", "airflow.cfg", "airflow.db"), 0o600
+    assert {name: _mode(home / name) for name in ("fernet.key", "airflow.cfg", demo.DEMO_RUNS_DB)} == dict.fromkeys(
+        ("fernet.key", "airflow.cfg", demo.DEMO_RUNS_DB), 0o600
     )
     assert list((tmp_path / "out" / "publisher_onboarding").glob("summary_*.json"))
+
+
+#: A level marker of Airflow 3's console log (structlog) or of the standard logging format Airflow 2 uses.
+LOUD = re.compile(r"\[(warning|error|critical|exception)\s*\]|\b(WARNING|ERROR|CRITICAL)\b|Traceback", re.IGNORECASE)
+#: The warnings the demo means to print: the sample data's bad rows, reported while the good ones go through.
+DELIBERATE = (
+    re.compile(r"\[warning\s*\] Row \d+ rejected: |\bWARNING\b.* Row \d+ rejected: "),
+    re.compile(r"Trackier job \w+ finished with row errors:$"),
+    re.compile(r"Trackier job \w+: 1 of 5 rows rejected \(see wait_for_job's log for each row\)"),
+)
+
+
+def test_the_whole_demo_prints_no_warning_but_the_rejected_sample_rows(tmp_path: Path) -> None:
+    """A user must not mistake anything `make demo` prints for an error: every line at warning level or above
+    is one of the sample data's deliberately bad rows. And the README's first screen shows what it prints."""
+    result = _run_demo(tmp_path)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-3000:]
+    loud = [line for line in out.splitlines() if LOUD.search(line)]
+    unexpected = [line for line in loud if not any(p.search(line) for p in DELIBERATE)]
+    assert unexpected == [], "\n".join(unexpected)
+    assert sum("rejected" in line for line in loud) == 5  # 4 publisher rows, 1 conversion of the bulk job
+    for text in ("Skipping masking", "XCom not found", "met!.", "(connection trackier_warehouse)"):
+        assert text not in out
+    # The README's demo block: its lines (paths, ports, ids, timings and sizes aside) are what the demo printed.
+    readme = (REPO_ROOT / "README.md").read_text()
+    block = readme[readme.index("```\nPreparing Airflow's metadata database"):]
+    block = block[4:block.index("```", 4)]
+    printed = [_shape(line) for line in out.splitlines()]
+    for line in block.splitlines():
+        if line.strip() and not line.startswith("  ") and "..." not in line[:4]:
+            assert _shape(line) in printed, line
+    for dag_id in [*demo.DAG_ORDER, "schema_canary"]:
+        assert re.search(rf"^  {dag_id} +success ", out, re.MULTILINE), dag_id
+
+
+def _shape(line: str) -> str:
+    """A printed line without what changes from run to run (paths, ports, job ids, numbers)."""
+    line = re.sub(r"(/[^ ]*)+", "/PATH", line.replace(".../", "/"))
+    line = re.sub(r"127\.0\.0\.1:\d+", "HOST", line)
+    return re.sub(r"\b[0-9a-f]{24}\b|\d+", "N", line)
 
 
 def test_unknown_dag_is_refused_with_the_choices(tmp_path: Path) -> None:

@@ -6,6 +6,11 @@ example DAGs, so you can click through the UI; its API server / UI listens on 12
 the DAGs write) and ``.airflow-home/airflow-<major version>/`` (Airflow's SQLite database, logs, Fernet key and
 admin password), one home per Airflow major version so 2.11 and 3.x never share a database. The homes are
 owner-only (0700) and the secrets in them (0600): Airflow commands are started with umask 077.
+
+``make airflow`` enables ``[core] test_connection`` and stores ``trackier_default`` with its port, so the UI's
+Test button works. ``make demo`` keeps its ``dag.test()`` runs in their own database (``demo-runs.db``), apart
+from the one the UI shows (``airflow.db``). ``make airflow-cli ARGS="..."`` (``--airflow-cli``) runs any
+``airflow`` command in ``make airflow``'s environment, e.g. from a second shell.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 #: Example DAGs in the order a new network would use them.
 DAG_ORDER = ["campaign_setup", "publisher_onboarding", "bulk_conversions", "report_pull"]
@@ -38,6 +44,7 @@ SECRET_FILES = (
     "fernet.key",
     "airflow.cfg",  # Airflow writes its API / webserver secret keys here
     "airflow.db",
+    "demo-runs.db",  # `make demo`'s dag.test() runs: not the database `make airflow` shows
     "simple_auth_manager_passwords.json.generated",  # the admin password on 3.x
     "standalone_admin_password.txt",  # the admin password on 2.11
 )
@@ -74,11 +81,15 @@ def demo_connection(base_url: str) -> dict[str, Any]:
 
     All of them are stored so that editing the connection in the UI shows each field filled in.
     ``panel_url`` is the emulator too: it has no panel pages, but links then stay on this machine.
+    The port of ``base_url`` is stored as well: Airflow 3.3.2's Test button sends ``port: 0`` for a connection
+    stored without one and the API then refuses the test (apache/airflow#73298); with the port stored the
+    button sends that port and the test runs.
     """
     extra = {"timeout": 30, "max_retries": 3, "requests_per_second": 20, "reports_per_minute": 200,
              "logs_per_minute": 600, "max_parallel_pages": 4, "page_size": 1000, "panel_url": base_url,
              "validate_responses": "warn"}
-    return {"conn_type": "trackier", "host": base_url, "password": DEMO_API_KEY, "extra": extra}
+    port = urlsplit(base_url).port
+    return {"conn_type": "trackier", "host": base_url, "port": port, "password": DEMO_API_KEY, "extra": extra}
 
 
 def bind_environment(host: str, major: int) -> dict[str, str]:
@@ -95,8 +106,16 @@ def bind_environment(host: str, major: int) -> dict[str, str]:
     return {"AIRFLOW__API__HOST": host, "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://{reach}:{port}/execution/"}
 
 
+#: The database of ``make demo``'s ``dag.test()`` runs, beside (not in) the one ``make airflow``'s UI shows:
+#: ``dag.test()`` runs carry a start date equal to their logical date, which would distort the UI's run durations.
+DEMO_RUNS_DB = "demo-runs.db"
+#: The database ``make airflow`` (and ``make airflow-cli``) use: Airflow's default file name in the home.
+UI_DB = "airflow.db"
+
+
 def _prepare_environment(
-    home: Path, dags: Path, output: Path, verbose: bool = True, database_url: str | None = None
+    home: Path, dags: Path, output: Path, verbose: bool = True, database_url: str | None = None,
+    database_file: str = UI_DB,
 ) -> None:
     """Point Airflow at a local home, its own database and the example DAGs, before Airflow is imported.
 
@@ -118,7 +137,13 @@ def _prepare_environment(
         os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
     if "AIRFLOW__CORE__FERNET_KEY" not in os.environ:
         os.environ["AIRFLOW__CORE__FERNET_KEY"] = _fernet_key(home)
-    os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = database_url or f"sqlite:///{home / 'airflow.db'}"
+    os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = database_url or f"sqlite:///{home / database_file}"
+    # The connection Test button (UI), `airflow connections test` and the REST API's test need this.
+    os.environ.setdefault("AIRFLOW__CORE__TEST_CONNECTION", "Enabled")
+    # Airflow 3 hands every connection extra to its secret masker, which warns ("Skipping masking for a secret
+    # as it's too short (<5 chars)") about the demo's `validate_responses: "warn"`. With 4 that value passes
+    # the length check and is still not masked (masking needs a sensitive key name such as `password`).
+    os.environ.setdefault("AIRFLOW__LOGGING__MIN_LENGTH_MASKED_SECRET", "4")
     os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags)
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
     os.environ.setdefault("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "False")
@@ -282,7 +307,7 @@ def run_demo(
     database_url: str | None = None,
 ) -> int:
     """Run the example DAGs once each against the emulator; return the number that failed."""
-    _prepare_environment(home, dags, output, verbose, database_url)
+    _prepare_environment(home, dags, output, verbose, database_url, database_file=DEMO_RUNS_DB)
     with _emulator(port) as emu:
         _use_emulator(emu.base_url)
         if not verbose:
@@ -356,6 +381,19 @@ def run_standalone(
             return _stop_standalone(standalone)
 
 
+def run_airflow_cli(dags: Path, home: Path, output: Path, args: list[str], database_url: str | None = None) -> int:
+    """Run ``airflow <args>`` in ``make airflow``'s environment: its home, database, Fernet key and settings.
+
+    From a second shell while ``make airflow`` runs, e.g. ``make airflow-cli ARGS="connections test
+    trackier_default"``: a plain ``airflow`` command there would not know the demo's Fernet key (kept in
+    ``<home>/fernet.key``) and could not decrypt the stored connection.
+    """
+    if not args:
+        raise SystemExit("--airflow-cli needs the airflow command to run, e.g. connections test trackier_default")
+    _prepare_environment(home, dags, output, database_url=database_url)
+    return _airflow(*args).wait()
+
+
 def _stop_standalone(standalone: subprocess.Popen[Any]) -> int:
     """Ask ``airflow standalone`` to stop its components (it does so on SIGINT); kill them if it takes too long."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -387,6 +425,10 @@ def _parser() -> argparse.ArgumentParser:
         "--database-url", help="Airflow metadata database (SQLAlchemy URL); default: SQLite in the demo home"
     )
     parser.add_argument("--verbose", action="store_true", help="show Airflow's task logs (INFO)")
+    parser.add_argument(
+        "--airflow-cli", nargs=argparse.REMAINDER, metavar="ARGS",
+        help="run `airflow ARGS` in the environment of --standalone (its home, database and Fernet key); last option",
+    )
     return parser
 
 
@@ -397,6 +439,8 @@ def main(argv: list[str] | None = None) -> None:
     home = demo_home(base)
     if not dags.is_dir():
         raise SystemExit(f"--dags-folder {dags} does not exist: run from the repository root")
+    if args.airflow_cli is not None:
+        raise SystemExit(run_airflow_cli(dags, home, output, args.airflow_cli, args.database_url))
     if args.standalone:
         raise SystemExit(run_standalone(dags, home, output, args.port or 8099, args.host, args.database_url))
     raise SystemExit(1 if run_demo(dags, home, output, args.port, args.dag, args.verbose, args.database_url) else 0)

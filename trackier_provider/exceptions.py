@@ -27,7 +27,9 @@ class TrackierConfigError(TrackierError, ValueError):
         self.problem = problem
         self.fix = fix
         text = f"{field}: {problem}"
-        super().__init__(f"{text}. {fix}" if fix else text)
+        # "Password criteria not met! Use ...", not "...met!. Use": a problem ending in its own punctuation keeps it.
+        separator = " " if text.endswith((".", "!", "?", ":")) else ". "
+        super().__init__(f"{text}{separator}{fix}" if fix else text)
 
 
 class TrackierPaginationError(TrackierError):

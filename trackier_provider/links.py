@@ -55,17 +55,43 @@ class TrackierPanelLink(BaseOperatorLink):
     def persist(context: Any, panel_url: str | None, kind: str, object_id: Any = None) -> str | None:
         """Record the link of this try (pushes it to XCom); returns it, or None when it is unknown.
 
-        An unknown link is pushed as "" (shown as no link): Airflow 3 reads the key when the task ends and
-        logs an error for a missing one.
+        An unknown link is pushed as "" (shown as no link).
         """
         url = panel_link(panel_url, kind, object_id)
-        context["ti"].xcom_push(key=XCOM_KEY, value=url or "")
+        ti = context["ti"]
+        ti.xcom_push(key=XCOM_KEY, value=url or "")
+        if AIRFLOW_V_3_0_PLUS:  # read back, and dropped, by get_link when the try ends
+            _PERSISTED[_try_of(ti)] = url or ""
         return url
 
     def get_link(self, operator: Any, *, ti_key: Any) -> str:
-        """The URL persisted by the task instance, or "" when there is none."""
+        """The URL persisted by the task instance, or "" when there is none.
+
+        Airflow 3's task runner asks for the link when the try ends, with the running task instance: it gets
+        what this process persisted, and "" without an XCom lookup when the try ended before persisting (a
+        failed create), which Airflow would otherwise log as an error ("XCom not found").
+        """
+        if _in_task_runner(ti_key):
+            return _PERSISTED.pop(_try_of(ti_key), "")
         value = _xcom().get_value(ti_key=ti_key, key=XCOM_KEY)
         return value if isinstance(value, str) else ""
+
+
+#: Links persisted by the tries running in this process, by try, until the task runner asks for them.
+_PERSISTED: dict[tuple[Any, ...], str] = {}
+
+
+def _try_of(ti: Any) -> tuple[Any, ...]:
+    return (ti.dag_id, ti.run_id, ti.task_id, getattr(ti, "map_index", -1), getattr(ti, "try_number", None))
+
+
+def _in_task_runner(ti_key: Any) -> bool:
+    """Whether ``ti_key`` is the running task instance of Airflow 3's task runner (not a key from the UI)."""
+    if not AIRFLOW_V_3_0_PLUS:
+        return False
+    from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+
+    return isinstance(ti_key, RuntimeTaskInstance)
 
 
 __all__ = ["PANEL_PATHS", "XCOM_KEY", "TrackierPanelLink", "panel_link"]

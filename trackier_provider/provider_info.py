@@ -65,10 +65,13 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
 }
 
 UI_FIELD_BEHAVIOUR: dict[str, Any] = {
-    "hidden_fields": ["login", "schema", "port"],
+    # The port stays visible: Airflow 3.3.2's Test button works only for a connection stored with its port
+    # (apache/airflow#73298), so the form must let it be entered (443 for the default URL).
+    "hidden_fields": ["login", "schema"],
     "relabeling": {"host": "API base URL", "password": "API Key"},
     "placeholders": {
         "host": DEFAULT_BASE_URL,
+        "port": "443: the API base URL's port (optional; Airflow 3.3.2's Test button needs it)",
         "password": "X-Api-Key from Automation > API in your Trackier panel",
         "timeout": "60",
         "max_retries": "5",

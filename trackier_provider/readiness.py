@@ -30,6 +30,7 @@ from trackier_provider.validation import check_number
 #: (``monkeypatch.setattr(readiness, "clock", ...)``) to follow the emulator's adjustable clock.
 clock: Callable[[], float] = time.time
 
+#: A user readiness check: called with the report's rows, the window is ready only if it returns a true value.
 ReadyCheck = Callable[[list[dict[str, Any]]], Any]
 
 

@@ -35,14 +35,15 @@ class ConnectionFields(Directive):
         rows = [
             _row("host", relabel["host"], f"{DEFAULT_BASE_URL} when empty", "The API's base URL."),
             _row("password", relabel["password"], "(required)", "Sent only as the X-Api-Key header."),
-            _row("port", "(hidden)", "the URL's", "Optional, for connections defined outside the form."),
+            _row("port", "Port", "the URL's", "Optional; must agree with the URL. Store it (443 for "
+                 "https) for Airflow 3.3.2's Test button."),
         ]
         for name, spec in CONN_FIELDS.items():
             schema: dict[str, Any] = spec["schema"]
             default = schema.get("default")
             shown = str(default) if default is not None else f"none (e.g. {placeholders.get(name, '-')})"
             rows.append(_row(f"extra {name}", spec["label"], shown, spec["description"]))
-        hidden = ", ".join(f for f in UI_FIELD_BEHAVIOUR["hidden_fields"] if f != "port")
+        hidden = ", ".join(UI_FIELD_BEHAVIOUR["hidden_fields"])
         rows.append(_row(hidden, "(hidden)", "-", "Unused by the form: the host holds the whole URL."))
 
         table = nodes.table()

@@ -121,8 +121,8 @@ def test_report_to_postgres_through_the_sql_hook(emu, examples_env: Path, tmp_pa
 
     def table() -> list[tuple]:
         with sqlite3.connect(warehouse) as connection:
-            return connection.execute(
-                "SELECT day, campaign_id, clicks, revenue FROM trackier_campaign_report ORDER BY campaign_id").fetchall()
+            return connection.execute("SELECT day, campaign_id, clicks, revenue FROM trackier_campaign_report "
+                                      "ORDER BY campaign_id").fetchall()
 
     loaded = table()
     assert loaded == sorted(((day, int(r["campaign_id"]), r["clicks"], r["revenue"]) for r in records),

@@ -72,7 +72,8 @@ def test_bad_extra_names_the_field(monkeypatch):
 def test_ui_field_behaviour():
     behaviour = TrackierHook.get_ui_field_behaviour()
     assert behaviour["relabeling"] == {"host": "API base URL", "password": "API Key"}
-    assert set(behaviour["hidden_fields"]) == {"login", "schema", "port"}
+    # The port is shown: Airflow 3.3.2's Test button needs it stored (apache/airflow#73298).
+    assert set(behaviour["hidden_fields"]) == {"login", "schema"}
     assert behaviour["placeholders"]["host"] == "https://api.trackier.com"
 
 

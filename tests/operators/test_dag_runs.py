@@ -80,6 +80,23 @@ def test_publishers_dag_keeps_passwords_and_keys_secret(conn, tmp_path: Path, ca
     assert conn.api_key not in json.dumps([login, rendered(run, "login")])
 
 
+def test_a_failed_create_logs_no_missing_link(conn, tmp_path: Path, capsys, caplog) -> None:
+    """A create that fails before it knows its object has no panel link: shown as none, not logged as an error
+    (Airflow 3 asks for every extra link when a try ends; "XCom not found" would read like a second failure)."""
+    run = run_dag(dags.publishers_dag, {
+        "out_dir": str(tmp_path), "email": "dag@acme.example", "password": "password",  # fails Trackier's rule
+        "login_email": "admin@example.com", "login_password": "Emulator@123",
+        "network_url": "https://demo.trackier.test", "campaign_id": "4",
+    })
+    assert states(run)["create_publisher"] == "failed"
+    assert not conn.store.publishers
+    out = capsys.readouterr().out + caplog.text
+    assert "Password criteria not met!" in out
+    assert "XCom not found" not in out and "met!." not in out
+    if AIRFLOW_V_3_0_PLUS:
+        assert xcom(run, "create_publisher", "_link_TrackierPanelLink") == ""
+
+
 def test_data_dag(conn, tmp_path: Path) -> None:
     run = run_dag(dags.data_dag, {
         "out_dir": str(tmp_path), "timezone": "Asia/Kolkata", "report": "publisher", "campaign_id": "1",

@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
-    """Turn parsed options into an :class:`EmulatorConfig`."""
+    """Turn parsed options into an :class:`~trackier_provider.emulator.config.EmulatorConfig`."""
     return EmulatorConfig(
         api_key=args.api_key, seed=args.seed, campaigns=args.campaigns, publishers=args.publishers,
         advertisers=args.advertisers, coupons=args.coupons, conversions_per_day=args.conversions_per_day,

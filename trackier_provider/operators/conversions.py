@@ -38,10 +38,13 @@ class TrackierFetchConversionsOperator(TrackierWindowedFetchOperator):
     re-read the days before the window so those late changes are picked up; downstream should upsert by ``id``.
 
     :param status: only conversions in this status (approved, pending, cancelled, rejected, extended).
-    :param campaign_ids, publisher_ids, advertiser_ids: only these campaigns / publishers / advertisers.
+    :param campaign_ids: only these campaigns.
+    :param publisher_ids: only these publishers.
+    :param advertiser_ids: only these advertisers.
     :param source: only this traffic source.
     :param fields: extra columns to return, e.g. ``["id", "click_id", "txn_id"]``.
-    :param start, end, timezone, lookback: the window (see ``TrackierWindowedFetchOperator``).
+
+    The window (``start``, ``end``, ``timezone``, ``lookback``) works as in ``TrackierWindowedFetchOperator``.
     """
 
     template_fields: Sequence[str] = (

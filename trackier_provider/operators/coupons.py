@@ -17,7 +17,8 @@ class TrackierFetchCouponsOperator(TrackierFetchOperator):
     """Read coupon codes (all pages).
 
     :param status: ``active``, ``pending`` or ``expired``.
-    :param campaign_ids, publisher_ids: only coupons of these campaigns / publishers.
+    :param campaign_ids: only coupons of these campaigns.
+    :param publisher_ids: only coupons of these publishers.
     :param filters: other coupon filters (``code``, ``createdBefore``, ``createdAfter``, ``createdBy``).
     :param direction: ``asc`` or ``desc``.
     """

@@ -47,11 +47,14 @@ class TrackierCreatePublisherOperator(TrackierCreateOperator):
     The password is checked against Trackier's rule before any request, masked as soon as it is rendered,
     and never logged or returned.
 
-    :param name: publisher name. :param email: login email (the natural key).
+    :param name: publisher name.
+    :param email: login email (the natural key).
     :param password: 8-16 characters with an upper, a lower, a digit and one of ``- @ # $ &`` (templated, e.g.
         ``"{{ var.value.new_publisher_password }}"``).
-    :param username, company, phone, status, region, ref_by, custom_fields, bank, tags, send_email:
-        the optional UserCreate fields (``custom_fields`` -> ``customFields``, ``send_email`` -> ``sendEmailOrNot``).
+
+    The optional UserCreate fields are keyword arguments too: ``username``, ``company``, ``phone``, ``status``,
+    ``region``, ``ref_by``, ``custom_fields`` (sent as ``customFields``), ``bank``, ``tags`` and ``send_email``
+    (sent as ``sendEmailOrNot``).
     """
 
     template_fields: Sequence[str] = ("name", "publisher_email", "password", "company", "phone", "status", "tags")

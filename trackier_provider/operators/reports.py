@@ -17,7 +17,8 @@ class TrackierFetchReportOperator(TrackierWindowedFetchOperator):
     :param group: grouping columns (``custom`` and ``subid`` reports only), e.g. ``["campaign_id", "publisher_id"]``.
     :param kpi: KPIs to return, e.g. ``["clicks", "approvedConversions", "revenue"]`` (default: Trackier's).
     :param filters: ``camp_ids``, ``pub_ids``, ``adv_ids``, ``remove_zero_data`` and other report filters.
-    :param start, end, timezone, lookback: the window (see ``TrackierWindowedFetchOperator``).
+
+    The window (``start``, ``end``, ``timezone``, ``lookback``) works as in ``TrackierWindowedFetchOperator``.
     """
 
     template_fields: Sequence[str] = (

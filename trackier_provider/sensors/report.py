@@ -16,7 +16,7 @@ from trackier_provider.readiness import (
 )
 from trackier_provider.reports import report_params
 from trackier_provider.sensors.base import TrackierBaseSensor
-from trackier_provider.triggers.report import TrackierReportTrigger
+from trackier_provider.triggers.report import TrackierReportTrigger, describe_report
 from trackier_provider.validation import check_dotted_path, check_number, check_seconds
 from trackier_provider.version_compat import Context, PokeReturnValue
 from trackier_provider.windows import Window, resolve_window
@@ -103,10 +103,10 @@ class TrackierReportSensor(TrackierBaseSensor):
         verdict = self.rule.assess(figures, request=request_key(path, params), state=store.load())
         if verdict.ready:
             store.clear()
-            self.log.info("Trackier %s report %s is ready: %s", self.report, window.describe(), verdict.reason)
+            self.log.info("%s is ready: %s", describe_report(path, params), verdict.reason)
             return PokeReturnValue(is_done=True, xcom_value=self._result(window, verdict.summary))
         store.save(verdict.state)
-        self.log.info("Trackier %s report %s not ready: %s", self.report, window.describe(), verdict.reason)
+        self.log.info("%s is not ready: %s", describe_report(path, params), verdict.reason)
         return False
 
     def make_trigger(self, context: Context, deadline: float) -> TrackierReportTrigger:

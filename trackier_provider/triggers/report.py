@@ -14,6 +14,12 @@ from trackier_provider.readiness import ReportReadiness, figures_of, request_key
 from trackier_provider.triggers.base import SUCCESS, TrackierPollingTrigger, shared_answer
 
 
+def describe_report(path: str, params: Mapping[str, Any]) -> str:
+    """``Trackier report /v2/reports/campaign 2026-12-03..2026-12-03 UTC``: the one way the sensor (poke and
+    reschedule) and the trigger name the report window they wait for, ready or not."""
+    window = f"{params.get('start')}..{params.get('end')} {params.get('zone', '')}".strip()
+    return f"Trackier report {path} {window}"
+
 class TrackierReportTrigger(TrackierPollingTrigger):
     """Poll one aggregate report request until :class:`~trackier_provider.readiness.ReportReadiness` says ready.
 
@@ -68,8 +74,7 @@ class TrackierReportTrigger(TrackierPollingTrigger):
         }
 
     def describe(self) -> str:
-        window = f"{self.params.get('start')}..{self.params.get('end')} {self.params.get('zone', '')}".strip()
-        return f"Trackier report {self.path} {window}"
+        return describe_report(self.path, self.params)
 
     async def poll(self, hook: TrackierHook, client: Any) -> TriggerEvent | None:
         figures = await shared_answer(hook, client, self.path, self.params, partial(figures_of, endpoint=self.path))
