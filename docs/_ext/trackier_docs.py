@@ -49,7 +49,7 @@ class ConnectionFields(Directive):
         table = nodes.table()
         group = nodes.tgroup(cols=4)
         table += group
-        for width in (18, 18, 24, 40):
+        for width in (25, 16, 19, 40):
             group += nodes.colspec(colwidth=width)
         head = nodes.thead()
         head += _row("stored in", "form label", "default", "meaning")
