@@ -66,3 +66,18 @@ def test_recipes_and_configuration_are_in_the_docs() -> None:
     for page in [*DOCS.glob("*.md"), REPO_ROOT / "README.md"]:
         text = page.read_text()
         assert "{{ ds }}" not in text and "{{ds}}" not in text, page
+
+
+def test_the_sensor_guide_states_the_sensors_defaults() -> None:
+    """docs/sensors.md names the report sensor's defaults in words; recipes.md has the table read from the code."""
+    import inspect
+
+    from trackier_provider.sensors.report import TrackierReportSensor
+
+    defaults = {name: p.default for name, p in inspect.signature(TrackierReportSensor.__init__).parameters.items()}
+    assert (defaults["min_rows"], defaults["settle_polls"]) == (1, 3)
+    assert (defaults["settle_period"], defaults["poke_interval"]) == (600, 300)
+    guide = " ".join((DOCS / "sensors.md").read_text().split())
+    assert ("at least one row and totals unchanged over 3 polls spanning 10 minutes, polling every 5 minutes"
+            in guide)
+    assert "```{trackier-sensor-defaults}" in (DOCS / "recipes.md").read_text()
