@@ -222,6 +222,21 @@ class MakeAirflow:
             time.sleep(2)  # polling a server that is starting, not timing a result
         raise AssertionError(f"make airflow's API server did not come up in {timeout:.0f}s: {self.tail()}")
 
+    def second_shell(self, *command: str, by_hand: bool = False) -> subprocess.CompletedProcess[str]:
+        """Run a command from "a second shell" (a clean environment) while ``make airflow`` runs: through
+        ``make airflow-cli`` (``--airflow-cli``), or ``by_hand`` with the exports docs/configuration.md gives."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "TRACKIER"))}
+        if by_hand:
+            home = self.home / f"airflow-{airflow_major()}"
+            env.update(AIRFLOW_HOME=str(home), AIRFLOW__CORE__FERNET_KEY=(home / "fernet.key").read_text().strip(),
+                       AIRFLOW__CORE__TEST_CONNECTION="Enabled")
+            argv = [AIRFLOW, *command]
+        else:
+            argv = [sys.executable, "-m", "trackier_provider.demo", "--airflow-home", str(self.home),
+                    "--airflow-cli", *command]
+        return subprocess.run(argv, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300,
+                              check=False)
+
     def tail(self) -> str:
         self.log.flush()
         return Path(self.log.name).read_text()[-4000:]
@@ -337,6 +352,13 @@ def test_test_button_in_chromium_on_make_airflow(tmp_path: Path) -> None:
         answer = browser.press_test("trackier_default")
         assert answer.splitlines() == ["Test Connection Successful",
                                        f"Connected to the Trackier API at {airflow.emulator_url}"], answer
+
+        # The docs' workarounds from a second shell: `make airflow-cli ARGS="connections test trackier_default"`
+        # and the exports by hand (the Fernet key is in the demo home's fernet.key).
+        for by_hand in (False, True):
+            cli = airflow.second_shell("connections", "test", "trackier_default", by_hand=by_hand)
+            assert cli.returncode == 0 and "Connection success!" in cli.stdout, cli.stdout + cli.stderr
+            assert "decrypt" not in cli.stdout + cli.stderr
 
         browser.add_connection("trackier_form_good", airflow.emulator_url, airflow.api_key, airflow.emulator_port)
         answer = browser.press_test("trackier_form_good")
