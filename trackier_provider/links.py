@@ -60,7 +60,7 @@ class TrackierPanelLink(BaseOperatorLink):
         url = panel_link(panel_url, kind, object_id)
         ti = context["ti"]
         ti.xcom_push(key=XCOM_KEY, value=url or "")
-        if AIRFLOW_V_3_0_PLUS:  # read back, and dropped, by get_link when the try ends
+        if _in_task_runner(ti):  # read back, and dropped, by get_link when the try ends
             _PERSISTED[_try_of(ti)] = url or ""
         return url
 
