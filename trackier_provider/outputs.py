@@ -38,8 +38,9 @@ from itertools import islice
 from typing import IO, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
+import msgspec
+
 from trackier_provider.exceptions import TrackierConfigError
-from trackier_provider.hooks.envelopes import RawJson
 from trackier_provider.validation import check_text
 
 log = logging.getLogger(__name__)
@@ -230,12 +231,15 @@ def _write_stream(raw: IO[bytes], spec: OutputSpec, pages: Iterable[Sequence[Any
     try:
         if spec.format == "jsonl":  # written in slices of a page: one write per slice, not per record
             for page in pages:
-                # Records read raw (``RawJson``) are written as the server sent them, not re-encoded.
-                as_sent = bool(page) and type(page[0]) is RawJson
+                # Records kept as sent (``msgspec.Raw``, one line each) are written as the server's bytes.
+                as_sent = bool(page) and type(page[0]) is msgspec.Raw
                 for start in range(0, len(page), WRITE_SLICE):
                     part = page[start:start + WRITE_SLICE]
-                    lines = part if as_sent else map(_JSON_LINE, part)
-                    stream.write(("\n".join(lines) + "\n").encode("utf-8"))
+                    if as_sent:
+                        stream.write(b"\n".join(part))
+                        stream.write(b"\n")
+                    else:
+                        stream.write(("\n".join(map(_JSON_LINE, part)) + "\n").encode("utf-8"))
                 rows += len(page)
             return rows
         text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=False)

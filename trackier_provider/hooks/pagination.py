@@ -25,6 +25,7 @@ from functools import partial
 from typing import Any, Literal
 
 from trackier_provider.exceptions import TrackierConfigError, TrackierPaginationError, TrackierResponseError
+from trackier_provider.hooks.envelopes import record_value
 from trackier_provider.validation import check_number
 
 Style = Literal["keyset", "page", "cursor"]
@@ -148,7 +149,7 @@ def announced_total(paging: Paging, body: Any) -> int | None:
 
 
 def _fingerprint(records: list[Any]) -> tuple[Any, ...]:
-    first, last = records[0], records[-1]
+    first, last = record_value(records[0]), record_value(records[-1])  # records kept as sent: decoded
 
     def ident(record: Any) -> Any:
         if isinstance(record, Mapping) and (record.get("id") is not None or record.get("_id") is not None):
@@ -169,7 +170,7 @@ def _next_cursor(paging: Paging, body: Any, records: list[Any], cursor: Any, lim
     """The cursor for the next request, or None when this was the last page."""
     if paging.style == "keyset":
         last = body.get("lastId") if isinstance(body, Mapping) else None
-        final = json.loads(records[-1]) if isinstance(records[-1], str) else records[-1]  # a RawJson record
+        final = record_value(records[-1])
         if last in (None, "", 0) and isinstance(final, Mapping):
             last = final.get("id")
         return last if last not in (None, "") else None
@@ -192,7 +193,7 @@ def iter_pages(
     *,
     limit: int | None = None,
     start: StartPage | None = None,
-    depth: int = 1,
+    depth: int | Callable[[], int] = 1,
 ) -> Iterator[list[Any]]:
     """Yield each page's records (a list), in order, until the last page.
 
@@ -200,7 +201,8 @@ def iter_pages(
     only when the previous one has been consumed (strictly sequential). With ``start`` (which begins a
     request in the background and returns its completion), the next page is requested before the current
     one is yielded, so waiting overlaps the consumer's work; and a page-numbered endpoint whose total is
-    known keeps up to ``depth`` pages in flight. At most ``depth`` pages are held besides the one yielded.
+    known keeps up to ``depth`` pages in flight (a number, or a function asked each time, e.g. a bound in bytes).
+At most ``depth`` pages are held besides the one yielded.
     """
     limit = paging.check_limit(limit)
     base = dict(params or {})
@@ -262,6 +264,6 @@ def iter_pages(
         total = announced_total(paging, body) if paging.style == "page" and start is not None else None
         if total is not None:
             last_page = -(-total // _per_page(body, limit, records))
-            while len(pending) < depth and pending[-1][0] < last_page:
+            while len(pending) < (depth() if callable(depth) else depth) and pending[-1][0] < last_page:
                 launch(pending[-1][0] + 1)
         yield records

@@ -52,8 +52,6 @@ if TYPE_CHECKING:
 USER_AGENT = f"airflow-provider-trackier/{__version__}"
 API_KEY_HEADER = "X-Api-Key"
 DEFAULT_RETRY_DEADLINE = 300.0
-#: Records a paged read holds ahead of the one being consumed (pages in flight x page size), at most.
-MAX_RECORDS_AHEAD = 20_000
 MAX_RETRY_DEADLINE = 86_400.0
 
 log = logging.getLogger(__name__)
@@ -298,8 +296,8 @@ class TrackierHook(BaseHook):
     ) -> Any:
         """The payload of an answer, or the typed error it stands for (the same for sync and async calls).
 
-        With ``raw_records`` (the dotted key of a list answer's records) each record is kept as the JSON text
-        the server sent (``envelopes.RawJson``), for exports that write it as it came.
+        With ``raw_records`` (the dotted key of a list answer's records) each record is kept as the bytes the
+        server sent (``msgspec.Raw``, see ``envelopes.decode_page``), for exports that write it as it came.
         """
         if 300 <= status < 400:
             raise redirect_error(status, headers, base_url=self.settings.base_url, method=method, endpoint=endpoint)
@@ -354,28 +352,31 @@ class TrackierHook(BaseHook):
         *,
         page_size: int | None = None,
         max_parallel_pages: int | None = None,
+        max_bytes_ahead: int | None = None,
         raw: bool = False,
     ) -> Iterator[list[Any]]:
         """Yield a list endpoint's records one page at a time, in order (see ``hooks.pagination``).
 
-        With ``raw`` each record is the JSON text the server sent (``envelopes.RawJson``, a ``str``), for
-        exports to JSON Lines that write it as it came; otherwise records are decoded.
+        With ``raw`` each record is the bytes the server sent (a ``msgspec.Raw``, see
+        ``envelopes.decode_page``), for exports to JSON Lines that write it as it came; otherwise records are
+        decoded.
 
         With ``max_parallel_pages`` above 1 (default: the connection's, else 4) the next page is requested
         while the current one is consumed, and a page-numbered list whose total is known has up to that many
-        pages in flight (and at most ``MAX_RECORDS_AHEAD`` records: two pages of 10,000), each under the same
-        throttle; a page that fails or comes back malformed is fetched
+        pages in flight, each under the same throttle; a page that fails or comes back malformed is fetched
         again with the full retry policy. ``1`` requests each page only after the previous one was consumed.
+        The answers held ahead of the page being consumed (in flight or waiting) are bounded by
+        ``max_bytes_ahead`` (default: the connection's, else 64 MiB, ``DEFAULT_MAX_BYTES_AHEAD``): pages
+        ahead x the largest answer seen so far stays within it, so large pages get fewer pages ahead (never
+        fewer than one). 4 pages of 10,000 conversions (about 9 MiB each) are all in flight by default.
         """
         size = page_size if page_size is not None else self.settings.page_size
         parallel = check_number("max_parallel_pages", max_parallel_pages, **SETTING_BOUNDS["max_parallel_pages"])
         if parallel is None:
             parallel = self.settings.max_parallel_pages
-        # Memory is bounded by the records held ahead, not only by the pages: large pages get fewer of them.
-        per_page = paging.check_limit(size) or 0
-        if per_page:
-            parallel = max(1, min(parallel, MAX_RECORDS_AHEAD // per_page))
-
+        budget_bytes = check_number("max_bytes_ahead", max_bytes_ahead, **SETTING_BOUNDS["max_bytes_ahead"])
+        if budget_bytes is None:
+            budget_bytes = self.settings.max_bytes_ahead
         raw_records = paging.records if raw else None
 
         def fetch(request: dict[str, Any], check: Check) -> Any:
@@ -385,13 +386,17 @@ class TrackierHook(BaseHook):
             yield from iter_pages(fetch, paging, params, limit=size)
             return
         pool = ThreadPoolExecutor(parallel, thread_name_prefix="trackier-page")
+        largest = [0]  # perf: bytes of the largest answer read so far; the pages ahead are bounded by bytes
+
+        def depth() -> int:
+            return max(1, min(parallel, budget_bytes // max(largest[0], 1)))
 
         def start(request: dict[str, Any]) -> Callable[[Check], Any]:
             future = pool.submit(self._get_once, paging.path, encode_params(request))
-            return partial(self._complete, future, paging.path, request, raw_records=raw_records)
+            return partial(self._complete, future, paging.path, request, raw_records=raw_records, largest=largest)
 
         try:
-            yield from iter_pages(fetch, paging, params, limit=size, start=start, depth=parallel)
+            yield from iter_pages(fetch, paging, params, limit=size, start=start, depth=depth)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
@@ -407,12 +412,21 @@ class TrackierHook(BaseHook):
             return response.status_code, response.raw.read(decode_content=True), response.headers
 
     def _complete(
-        self, future: Future[Any], endpoint: str, params: dict[str, Any], check: Check, *, raw_records: str | None
+        self,
+        future: Future[Any],
+        endpoint: str,
+        params: dict[str, Any],
+        check: Check,
+        *,
+        raw_records: str | None,
+        largest: list[int],
     ) -> Any:
         """The checked answer of a page fetched ahead; when it failed in a way a retry may fix (transport,
-        429, 5xx, a malformed answer), the page is fetched again with the full retry policy."""
+        429, 5xx, a malformed answer), the page is fetched again with the full retry policy. ``largest[0]``
+        grows to the size of this answer's body when it is the largest yet (the byte bound of ``iter_pages``)."""
         try:
             status, content, headers = future.result()
+            largest[0] = max(largest[0], len(content))
             return self._decode(status, content, headers, "GET", endpoint, check, raw_records)
         except Exception as exc:
             error = exc if isinstance(exc, TrackierError) else transport_error(

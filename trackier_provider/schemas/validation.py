@@ -15,7 +15,8 @@ A fetch operator also pushes the summary to XCom under ``schema_drift``: counts,
 a value.
 
 What is checked: every answer's envelope, in full. Records: every record of a decoded answer. A JSON Lines
-export keeps each record as the text the server sent (``hooks.envelopes.RawJson``) and never decodes it;
+export keeps each record as the bytes the server sent (``msgspec.Raw``, see ``hooks.envelopes.decode_page``) and
+never decodes it;
 decoding every record there about doubles the export's time, so such pages have a sample of records
 decoded and checked (``SAMPLE_PER_PAGE``, spread over the page from its first record to its last), and the
 summary says how many records were checked of how many read.
@@ -32,8 +33,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from trackier_provider.exceptions import TrackierSchemaDriftError
-from trackier_provider.hooks.envelopes import RawJson
+from trackier_provider.hooks.envelopes import record_value
 from trackier_provider.hooks.pagination import dig
 from trackier_provider.schemas import AnswerSchema, Validator, answer_for, resolve
 from trackier_provider.scrubbing import REDACTED, scrub
@@ -202,12 +205,12 @@ def check_answer(schema: AnswerSchema, payload: Any) -> Finding:
     if not isinstance(records, list):
         return found  # the envelope's issues say what came instead
     found.records = len(records)
-    raw = bool(records) and isinstance(records[0], RawJson)
+    raw = bool(records) and type(records[0]) is msgspec.Raw
     chosen = sample(len(records)) if raw else range(len(records))
     found.sampled = raw and len(chosen) < len(records)
     prefix = f"{schema.records}[]"
     for index in chosen:
-        record = json.loads(records[index]) if raw else records[index]
+        record = record_value(records[index])
         if schema.record.is_valid(record):
             continue
         for issue, seen in issues(schema.record, record, prefix).items():
