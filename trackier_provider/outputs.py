@@ -3,8 +3,9 @@
 Targets are local paths, fsspec URLs (``s3://``, ``gs://``, ``memory://``, ``file://``, ...) resolved with
 fsspec's default credentials, or an ``ObjectStoragePath`` (which brings its Airflow connection).
 
-- Streaming: records are written a page (or a batch) at a time as they arrive, so memory is bounded by a
-  page, however many rows.
+- Streaming: records are written a page (or a batch) at a time as they arrive, so memory is bounded by the page
+  being written plus the answers fetched ahead (``max_bytes_ahead``, see ``TrackierHook.iter_pages``), however
+  many rows. JSON Lines pages read raw are written as the server's bytes (``msgspec.Raw``), never re-encoded.
 - Checked first: the format comes from ``output_format`` or the file's extension, and an extension this module
   does not write (``.parquet``, ``.xlsx``, ``.json``, ``.zst``, ...) or a path ending in ``/`` is refused by
   ``output_spec`` without any I/O (so in an operator's ``__init__`` for a static path). An existing directory
@@ -236,8 +237,7 @@ def _write_stream(raw: IO[bytes], spec: OutputSpec, pages: Iterable[Sequence[Any
                 for start in range(0, len(page), WRITE_SLICE):
                     part = page[start:start + WRITE_SLICE]
                     if as_sent:
-                        stream.write(b"\n".join(part))
-                        stream.write(b"\n")
+                        stream.write(b"\n".join([*part, b""]))  # the empty last item ends the last line
                     else:
                         stream.write(("\n".join(map(_JSON_LINE, part)) + "\n").encode("utf-8"))
                 rows += len(page)
