@@ -35,9 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from trackier_provider.api.model import dig
 from trackier_provider.exceptions import TrackierSchemaDriftError
-from trackier_provider.hooks.envelopes import record_value
-from trackier_provider.hooks.pagination import dig
 from trackier_provider.schemas import AnswerSchema, Validator, answer_for, resolve
 from trackier_provider.scrubbing import REDACTED, scrub
 
@@ -47,6 +46,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 XCOM_KEY = "schema_drift"
+_DECODE = msgspec.json.Decoder().decode
 #: Records decoded and checked per page of a JSON Lines export (see the module docstring).
 SAMPLE_PER_PAGE = 200
 EXAMPLE_CHARS = 80
@@ -205,12 +205,12 @@ def check_answer(schema: AnswerSchema, payload: Any) -> Finding:
     if not isinstance(records, list):
         return found  # the envelope's issues say what came instead
     found.records = len(records)
-    raw = bool(records) and type(records[0]) is msgspec.Raw
+    raw = bool(records) and type(records[0]) is msgspec.Raw  # records kept as the bytes the server sent
     chosen = sample(len(records)) if raw else range(len(records))
     found.sampled = raw and len(chosen) < len(records)
     prefix = f"{schema.records}[]"
     for index in chosen:
-        record = record_value(records[index])
+        record = _DECODE(records[index]) if raw else records[index]
         if schema.record.is_valid(record):
             continue
         for issue, seen in issues(schema.record, record, prefix).items():
@@ -349,9 +349,10 @@ class ResponseValidator:
         self.report = DriftReport(mode)
         self._lock = threading.Lock()
 
-    def check(self, method: str, endpoint: str, status: int, payload: Any) -> None:
-        """Check one successful answer; in ``fail`` mode a drifting one raises ``TrackierSchemaDriftError``."""
-        schema = answer_for(method, endpoint)
+    def check(self, operation: str, method: str, endpoint: str, status: int, payload: Any) -> None:
+        """Check one successful answer to catalogue ``operation`` (``method endpoint`` as sent, for messages);
+        in ``fail`` mode a drifting one raises ``TrackierSchemaDriftError``."""
+        schema = answer_for(operation)
         if schema is None:
             return
         found = check_answer(schema, payload)
