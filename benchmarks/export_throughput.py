@@ -185,8 +185,9 @@ def serve_rate(url: str, rows: int) -> float:
         started = time.perf_counter()
         for page in range(1, rows // PAGE + 1):
             with session.get(f"{url}{CONVERSIONS}", stream=True, params=_params(page)) as response:
-                response.raise_for_status()
-                response.raw.read()
+                body = response.raw.read()
+                if response.status_code != 200:
+                    raise RuntimeError(f"the emulator answered {response.status_code}: {body[:300]!r}")
         return rows / (time.perf_counter() - started)
 
 

@@ -241,6 +241,7 @@ def _write_stream(raw: IO[bytes], spec: OutputSpec, pages: Iterable[Sequence[Any
                     else:
                         stream.write(("\n".join(map(_JSON_LINE, part)) + "\n").encode("utf-8"))
                 rows += len(page)
+                page = part = ()  # dropped before the next page is fetched and decoded, not after it
             return rows
         text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=False)
         try:

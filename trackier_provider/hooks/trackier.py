@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache, partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import tenacity
 
@@ -67,25 +67,27 @@ MAX_RETRY_DEADLINE = 86_400.0
 log = logging.getLogger(__name__)
 
 
+#: ``mallopt``'s parameter for the size from which glibc maps an allocation of its own (``M_MMAP_THRESHOLD``).
+_M_MMAP_THRESHOLD = -3
+#: Answers this large or larger get pages of their own from the system, given back when they are dropped.
+MAPPED_ANSWER_BYTES = 1 << 20
+
+
 @cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim``, or None where the C library has none (musl, macOS)."""
+def _map_large_answers() -> None:
+    """perf: on glibc, allocations of ``MAPPED_ANSWER_BYTES`` or more are mapped from the system and returned
+    to it when freed; done once per process, before the first page is fetched ahead.
+
+    glibc raises its mmap threshold after the first large block is freed (up to 32 MiB), so answers of several
+    MiB read in worker threads were then carved from the heaps, where they fragment instead of being returned:
+    a 200,000-row export's peak RSS grew by 121-145 MB, 63-65 MB with the threshold fixed
+    (docs/performance.md). This fixes the threshold for the whole process; smaller allocations are unchanged.
+    A C library without ``mallopt`` (musl, macOS) is left as it is."""
     try:
-        return cast(Callable[[int], int], ctypes.CDLL(None).malloc_trim)
+        mallopt = ctypes.CDLL(None).mallopt
     except (AttributeError, OSError):
-        return None
-
-
-def _release_freed_memory() -> None:
-    """Give the memory of answers already dropped back to the system (perf: once per page fetched ahead).
-
-    Answers of several MiB read in worker threads are freed into glibc's heaps, where they fragment instead of
-    being returned (glibc raises its mmap threshold after the first such free): a 200,000-row export grew by
-    about twice its bytes held ahead. ``malloc_trim`` releases the free pages of every heap; it changes no
-    allocation policy and costs about a millisecond a page (docs/performance.md has the figures)."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
+        return
+    mallopt(_M_MMAP_THRESHOLD, MAPPED_ANSWER_BYTES)
 
 
 def _is_retryable(exc: BaseException, idempotent: bool) -> bool:
@@ -373,6 +375,7 @@ class TrackierHook(BaseHook):
         if parallel == 1:
             yield from iter_pages(fetch, pages, call.path, call.params, limit=size)
             return
+        _map_large_answers()
         pool = ThreadPoolExecutor(parallel, thread_name_prefix="trackier-page")
 
         def start(request: dict[str, Any]) -> Callable[[Check], Any]:
@@ -405,7 +408,6 @@ class TrackierHook(BaseHook):
         try:
             status, content, headers = future.result()
             largest[0] = max(largest[0], len(content))
-            _release_freed_memory()
             return self._decode(op, status, content, headers, path, check, raw_records)
         except Exception as exc:
             error = exc if isinstance(exc, TrackierError) else transport_error(
