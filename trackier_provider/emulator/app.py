@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
+from trackier_provider.api import MODELS, OPERATIONS
 from trackier_provider.emulator import auth, drift
 from trackier_provider.emulator.clock import Clock
 from trackier_provider.emulator.config import EmulatorConfig
-from trackier_provider.emulator.errors import ApiError, error_body
+from trackier_provider.emulator.errors import ApiError, error_body, validation_error
 from trackier_provider.emulator.faults import DEFAULT_HTML, FaultPlan, FaultSet, RateLimiter
 from trackier_provider.emulator.handlers import register_all
 from trackier_provider.emulator.handlers.admin import ADMIN_PREFIX, AdminApi
+from trackier_provider.emulator.handlers.resources import form
 from trackier_provider.emulator.http import Outcome, Request, Response, error_response, json_response
 from trackier_provider.emulator.params import Params, parse_query
 from trackier_provider.emulator.requestlog import RequestLog
@@ -36,6 +39,7 @@ class EmulatorApp:
         self.whitelist = auth.parse_whitelist(config.ip_whitelist)
         self.router = Router()
         register_all(self.router, self)
+        _attach_body_models(self.router)
         self.admin = AdminApi(self)
         self.reset()
 
@@ -124,6 +128,11 @@ class EmulatorApp:
                 auth.check(request.headers.get("x-api-key"), self.config.api_key, request.client_ip,
                            self.whitelist)
             call = Call(request, path_params, Params(query, route.variant), route)
+            if route.body is not None:
+                problems = route.body.problems(form(call), as_text=route.form)
+                if problems:
+                    name, problem = problems[0]
+                    raise validation_error(f'"{name or "value"}" {problem}')
             if route.offload:
                 result: Any = route.endpoint(call)
             else:
@@ -133,3 +142,15 @@ class EmulatorApp:
         except ApiError as error:
             chosen = error.variant or (variant if error.code == "107" else None) or "errors"
             return error_response(error, chosen)
+
+
+def _attach_body_models(router: Router) -> None:
+    """Give every route of a catalogue operation with a body that operation's body model, so every create and
+    update body is checked by the one rule (``BodyModel.problems``) before its endpoint stores anything."""
+    shape = re.compile(r"\{\w+\}")
+    operations = {(op.method, shape.sub("{}", op.path)): op for op in OPERATIONS.values() if op.body is not None}
+    for route in router.routes:
+        operation = operations.get((route.method, shape.sub("{}", route.pattern)))
+        if operation is not None and operation.body is not None:
+            route.body = MODELS[operation.body]
+            route.form = operation.content == "multipart"

@@ -163,7 +163,7 @@ class FaultRule:
             raise validation_error('a fault rule must be an object such as {"kind": "status", "status": 503}')
         name = spec.get("kind")
         kind = KINDS.get(name) if isinstance(name, str) else None
-        if kind is None:
+        if kind is None or not isinstance(name, str):
             raise validation_error(f'"kind" must be one of [{", ".join(KINDS)}]')
         unknown = sorted(set(spec) - {"kind"} - set(COMMON) - set(kind.fields))
         if unknown:

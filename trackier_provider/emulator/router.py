@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from trackier_provider.api.model import BodyModel
 from trackier_provider.emulator.errors import ApiError, Variant
 from trackier_provider.emulator.http import Request
 
@@ -49,6 +50,8 @@ class Route:
     variant: Variant | None = None
     public: bool = False
     offload: bool = False  # runs on a worker thread, taking the store's lock itself where it needs it
+    body: BodyModel | None = None  # the catalogue's model of the body, checked before the endpoint runs
+    form: bool = False  # the body is a multipart form (its fields arrive as text)
 
 
 class Router:
