@@ -6,7 +6,7 @@ import logging
 import re
 from typing import Any
 
-from trackier_provider.api import MODELS, OPERATIONS
+from trackier_provider.api import MODELS, OPERATIONS, Operation
 from trackier_provider.emulator import auth, drift
 from trackier_provider.emulator.clock import Clock
 from trackier_provider.emulator.config import EmulatorConfig
@@ -140,7 +140,8 @@ class EmulatorApp:
                     result = route.endpoint(call)
             return result if isinstance(result, Response) else json_response(result)
         except ApiError as error:
-            chosen = error.variant or (variant if error.code == "107" else None) or "errors"
+            # the spec documents one 400 answer per operation, so every 400 takes the route's envelope
+            chosen = error.variant or (variant if error.status == 400 else None) or "errors"
             return error_response(error, chosen)
 
 
@@ -148,7 +149,8 @@ def _attach_body_models(router: Router) -> None:
     """Give every route of a catalogue operation with a body that operation's body model, so every create and
     update body is checked by the one rule (``BodyModel.problems``) before its endpoint stores anything."""
     shape = re.compile(r"\{\w+\}")
-    operations = {(op.method, shape.sub("{}", op.path)): op for op in OPERATIONS.values() if op.body is not None}
+    operations: dict[tuple[str, str], Operation] = {
+        (op.method, shape.sub("{}", op.path)): op for op in OPERATIONS.values() if op.body is not None}
     for route in router.routes:
         operation = operations.get((route.method, shape.sub("{}", route.pattern)))
         if operation is not None and operation.body is not None:

@@ -323,9 +323,11 @@ def _existing(app: EmulatorApp, index: int | None, day: str | None) -> Any:
 
 
 def find_conversion(app: EmulatorApp, operation: Operation, call: Call) -> Obj:
-    """``GET /v2/reports/findConv``: the conversion id of ``txn_id`` on ``date`` (UTC), else 404."""
+    """``GET /v2/reports/findConv``: the conversion id of ``txn_id`` on ``date`` (UTC), else 404 (also for a
+    blank ``txn_id``, which no conversion has: the spec documents no other error for this operation)."""
     day = call.params.day("date")
-    event = _existing(app, _conversion_index(app, None, call.params.required("txn_id")), day.isoformat())
+    txn_id = call.params.text("txn_id")
+    event = _existing(app, _conversion_index(app, None, txn_id), day.isoformat()) if txn_id else None
     if event is None:
         raise ApiError(404, "109", "Conversion not found", variant="success_errors")
     return {"success": True, "conversion": {"id": app.traffic.conversions.event_id(event)}}
