@@ -204,3 +204,19 @@ class TestComposition:
         api.emulator.add_fault([{"kind": "status", "status": 502, "path": "/v2/campaigns/1"},
                                 {"kind": "status", "status": 500, "path": "/v2/campaigns"}])
         assert [api.get(p).status_code for p in ("/v2/campaigns/1", "/v2/campaigns")] == [502, 500]
+
+
+def test_edit_conv_changes_the_status_the_log_and_reports_show(api: Api) -> None:
+    day = (api.emulator.now() - timedelta(days=3)).date().isoformat()
+    window = {"start": f"{day} 00:00:00", "end": f"{day} 00:59:59", "limit": 100}
+    before = api.get("/v2/network/conversions", window).json()["conversions"]
+    target = next(c for c in before if c["status"] == "approved")
+    report = {"start": day, "end": day, "kpi[]": ["approvedConversions", "rejectedConversions"]}
+    totals = api.get("/v2/reports/daily", report).json()["records"]
+    response = api.post("/v2/editConv", params={"id": target["id"], "status": "rejected"})
+    assert response.status_code == 200, response.text
+    after = {c["id"]: c["status"] for c in api.get("/v2/network/conversions", window).json()["conversions"]}
+    assert after == {c["id"]: ("rejected" if c["id"] == target["id"] else c["status"]) for c in before}
+    changed = api.get("/v2/reports/daily", report).json()["records"]
+    assert sum(r["approvedConversions"] for r in changed) == sum(r["approvedConversions"] for r in totals) - 1
+    assert sum(r["rejectedConversions"] for r in changed) == sum(r["rejectedConversions"] for r in totals) + 1

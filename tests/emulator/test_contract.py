@@ -527,6 +527,8 @@ ERROR_DEFECTS = {
 UNDOCUMENTED_STATUSES = {
     ("auth.login", 401): "a wrong email or password is 401 with code 113 UNAUTHORIZID_USER (Trackier's error "
                          "list); the spec documents only 400",
+    ("conversions.find", 400): "a request without txn_id or with a malformed date is refused with 400 and code 107 "
+                               "like every validation error; the spec documents only 404",
 }
 
 
