@@ -31,13 +31,12 @@ from typing import Any
 
 from trackier_provider.emulator import drift as drifts
 from trackier_provider.emulator.errors import validation_error
+from trackier_provider.emulator.http import BODYLESS
 
 DEFAULT_HTML = (
     "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
     "<body><h1>502 Bad Gateway</h1><p>The upstream server did not answer.</p></body></html>"
 )
-#: Statuses whose answers carry no body (RFC 9110): a rule that would send a body with one is refused.
-BODYLESS = frozenset({204, 304})
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _DIGITS = re.compile(r"[0-9]{1,10}")
 
