@@ -18,7 +18,6 @@ None of them does any I/O in ``__init__``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -110,6 +109,15 @@ def create_once(
                 "ran at the same time. Keep one and delete the others."
             )
     return answer, True
+
+
+def named_for_user(error: TrackierConfigError, keywords: Mapping[str, str]) -> TrackierConfigError:
+    """``error`` with its field named by the operator keyword whose value sits at that place of the request
+    (``keywords``: place -> keyword, e.g. ``{"filters.campaignIds": "campaign_ids"}``), the rest kept."""
+    for place, keyword in sorted(keywords.items(), key=lambda item: -len(item[0])):  # the deepest place first
+        if error.field == place or error.field.startswith((f"{place}[", f"{place}.")):
+            return TrackierConfigError(keyword + error.field[len(place):], error.problem, error.fix)
+    return error
 
 
 def _id_of(record: Mapping[str, Any]) -> Any:
@@ -269,10 +277,7 @@ class TrackierFetchOperator(TrackierBaseOperator):
             return self.hook.prepare(self.operation, ids=self.request_ids(), query=params,
                                      page_size=self.page_size, prefix="")
         except TrackierConfigError as error:
-            for keyword, place in sorted(self.query_args.items(), key=lambda item: -len(item[1])):  # deepest first
-                if error.field == place or error.field.startswith((f"{place}[", f"{place}.")):
-                    raise TrackierConfigError(keyword + error.field[len(place):], error.problem, error.fix) from None
-            raise
+            raise named_for_user(error, {place: keyword for keyword, place in self.query_args.items()}) from None
 
     def fetch_pages(self, window: Window | None, *, raw: bool) -> Iterable[Sequence[Any]]:
         """The records a page at a time, lazily, everything checked before this returns; with ``raw`` a
@@ -350,24 +355,9 @@ class TrackierWindowedFetchOperator(TrackierFetchOperator):
         self.lookback = check_lookback(lookback)
 
     def resolve(self, context: Context) -> Window:
-        interval = {
-            name: _stdlib(context.get(name))  # type: ignore[misc]
-            for name in ("data_interval_start", "data_interval_end")
-        }
-        return resolve_window(
-            _stdlib(self.start), _stdlib(self.end), context=interval, timezone=self.timezone,
-            lookback_days=self.lookback,
-        )
-
-
-def _stdlib(value: Any) -> Any:
-    """A plain ``datetime`` for a pendulum one: pendulum drops a zoneinfo tz on ``- timedelta``."""
-    if isinstance(value, datetime) and type(value) is not datetime:
-        return datetime(
-            value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond,
-            tzinfo=value.tzinfo, fold=value.fold,
-        )
-    return value
+        interval = {name: context.get(name) for name in ("data_interval_start", "data_interval_end")}
+        return resolve_window(self.start, self.end, context=interval, timezone=self.timezone,
+                              lookback_days=self.lookback)
 
 
 class TrackierCreateOperator(TrackierBaseOperator):
