@@ -98,8 +98,9 @@ class TrackierOperator(TrackierFetchOperator):
         ``match`` field (trimmed, case-insensitive), it is returned instead of sending the POST.
     :param if_exists: for an operation with a natural key: ``"return"`` (default) the existing object,
         ``"fail"`` (``TrackierObjectExistsError``) or ``"create"`` without looking.
-    :param output_path, output_format, compression, max_xcom_rows, page_size, max_parallel_pages: a list
-        operation's, as for the fetch operators (``TrackierFetchOperator``).
+
+    A list operation also takes ``output_path``, ``output_format``, ``compression``, ``max_xcom_rows``,
+    ``page_size`` and ``max_parallel_pages``, as the fetch operators do (``TrackierFetchOperator``).
     """
 
     template_fields: Sequence[str] = ("endpoint", "path_params", "query", "data", "exists", "output_path")
