@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from trackier_provider.emulator import auth, drift
+from trackier_provider.emulator import auth, drift, examples
 from trackier_provider.emulator.clock import Clock
 from trackier_provider.emulator.config import EmulatorConfig
 from trackier_provider.emulator.errors import ApiError, error_body
@@ -83,6 +83,8 @@ class EmulatorApp:
         if plan.repeat_page:
             query = {k: v for k, v in query.items() if k not in PAGING_PARAMS}
             fault = fault or "repeat_page"
+        if terminal is not None and terminal.example is not None:
+            return Outcome(examples.respond(self, terminal.example, request, query), plan.delay), fault
         response = self.dispatch(request, query)
         return self._after(response, plan), fault
 

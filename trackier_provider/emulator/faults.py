@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from trackier_provider.emulator import drift as drifts
+from trackier_provider.emulator import examples
 from trackier_provider.emulator.errors import validation_error
 
-KINDS = ("status", "drop", "latency", "truncate", "non_json", "replace_body", "repeat_page", "drift")
+KINDS = ("status", "drop", "latency", "truncate", "non_json", "replace_body", "repeat_page", "drift", "example")
 DEFAULT_HTML = (
     "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
     "<body><h1>502 Bad Gateway</h1><p>The upstream server did not answer.</p></body></html>"
@@ -36,6 +37,7 @@ class FaultRule:
     body: str | None = None
     skip: int = 0
     drift: dict[str, Any] | None = None  # kind "drift": how answers are rewritten (``emulator.drift``)
+    example: examples.Replay | None = None  # kind "example": Trackier's documented answer (``emulator.examples``)
 
     @classmethod
     def parse(cls, spec: dict[str, Any]) -> FaultRule:
@@ -76,6 +78,7 @@ class FaultRule:
             body=spec.get("body"),
             skip=skip,
             drift=drifts.parse(spec) if kind == "drift" else None,
+            example=examples.parse(spec) if kind == "example" else None,
         )
 
     def matches(self, method: str, path: str) -> bool:
@@ -84,13 +87,16 @@ class FaultRule:
             return False
         if self.method and self.method != method:
             return False
+        if self.example is not None and not self.example.matches(method, path):
+            return False
         return not (self.path and not path.startswith(self.path))
 
     def as_dict(self) -> dict[str, Any]:
         """The rule as JSON-friendly data (``times`` is what is left)."""
         return {"kind": self.kind, "method": self.method, "path": self.path, "times": self.remaining,
                 "status": self.status, "retry_after": self.retry_after, "when": self.when,
-                "seconds": self.seconds, "body": self.body, "skip": self.skip, "drift": self.drift}
+                "seconds": self.seconds, "body": self.body, "skip": self.skip, "drift": self.drift,
+                "example": self.example.as_dict() if self.example is not None else None}
 
 
 @dataclass
@@ -99,7 +105,8 @@ class FaultPlan:
 
     delay: float = 0.0
     repeat_page: bool = False
-    terminal: FaultRule | None = None  # status / drop / truncate / non_json / replace_body / drift: one per request
+    #: status / drop / truncate / non_json / replace_body / drift / example: one per request
+    terminal: FaultRule | None = None
 
 
 class FaultSet:
