@@ -166,6 +166,7 @@ def spec_examples(path: str | Path) -> tuple[Example, ...]:
     return examples
 
 
+@lru_cache(maxsize=256)
 def _template(path: str) -> re.Pattern[str]:
     return re.compile("".join(
         "[^/]+" if _PLACEHOLDER.fullmatch(part) else re.escape(part) for part in re.split(r"(\{\w+\})", path)
