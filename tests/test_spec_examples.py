@@ -249,13 +249,13 @@ def test_which_endpoints_examples_omit_the_total() -> None:
     assert keeping == {"conversions.list", "deals.list", "reports.postbacks"}  # coupons: its example is a defect
 
 
-def _incent_export(tmp_path: Path, context: dict[str, Any]) -> tuple[Any, Path]:
+def _incent_export(tmp_path: Path, context: dict[str, Any], parallel: int) -> tuple[Any, Path]:
     from trackier_provider.operators.incent_offers import TrackierFetchIncentOffersOperator
 
     target = tmp_path / "incent.jsonl"
     result = TrackierFetchIncentOffersOperator(
         task_id="incent", pub_id=7, source="app-wall", output_path=str(target), page_size=10,
-        validate_responses="fail",
+        max_parallel_pages=parallel, validate_responses="fail",
     ).execute(context)
     return result, target
 
@@ -268,24 +268,29 @@ def _spread(example: Example, count: int) -> list[Any]:
             if i >= len(records) else records[i] for i in range(count)]
 
 
+@pytest.mark.parametrize("parallel", [1, 4])
 @pytest.mark.xfail(_waits_for_fallback(_example("incent_offers.list 200")) if EXAMPLES else False, strict=True,
                    reason=FALLBACK_MISSING)
-def test_incent_offers_export_without_a_total_succeeds(trackier_example, hook, tmp_path, context) -> None:
-    """Trackier's example (no total) spread over 3 pages of 10 (25 offers): the export has exactly them."""
+def test_incent_offers_export_without_a_total_succeeds(trackier_example, hook, tmp_path, context,
+                                                        parallel: int) -> None:
+    """Trackier's example (no total) spread over 3 pages of 10 (25 offers), read one page at a time and with
+    pages fetched ahead: the export has exactly them."""
     example = _example("incent_offers.list 200")
     assert "total" not in example.answer
     trackier_example("incent_offers.list", records=25)
-    result, target = _incent_export(tmp_path, context)
+    result, target = _incent_export(tmp_path, context, parallel)
     rows = [json.loads(line) for line in target.read_text().splitlines()]
     assert result["rows"] == 25 and rows == _spread(example, 25)
 
 
-def test_incent_offers_export_with_a_gap_in_a_middle_page_fails(trackier_example, hook, tmp_path, context) -> None:
+@pytest.mark.parametrize("parallel", [1, 4])
+def test_incent_offers_export_with_a_gap_in_a_middle_page_fails(trackier_example, hook, tmp_path, context,
+                                                                parallel: int) -> None:
     """The same export with a record missing from page 2 of 3 fails (by the fallback's rule once it exists,
     by the missing total until then) and leaves no file."""
     trackier_example("incent_offers.list", records=25, gap={"page": 2, "missing": 1})
     with pytest.raises((TrackierResponseError, TrackierPaginationError)) as refused:
-        _incent_export(tmp_path, context)
+        _incent_export(tmp_path, context, parallel)
     assert not (tmp_path / "incent.jsonl").exists()
     if not _waits_for_fallback(_example("incent_offers.list 200")):
         assert "no record count" not in str(refused.value)  # refused by the fallback rule, not for the total
