@@ -37,7 +37,7 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
     "reports_per_minute": {
         "label": "Report requests per minute",
         "schema": {"type": ["number", "null"], "default": 200},
-        "description": "Budget for /v2/reports/* per process (Trackier documents 200/min for reports).",
+        "description": "Budget for the aggregate reports per process (Trackier's Publisher API documents 200/min).",
     },
     "logs_per_minute": {
         "label": "Log requests per minute",
