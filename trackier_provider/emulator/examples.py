@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from trackier_provider.emulator.app import EmulatorApp
 
 SPEC_GLOB = "admin-openapi-*.yaml"
+#: The fields of an ``example`` fault rule (besides those every rule takes).
+FIELDS = ("operation", "spec", "example", "records", "gap")
 #: Spellings of a path in the spec that differ from the catalogue's template.
 SPEC_PATH_ALIASES = {"/v2/jobs/:id": "/v2/jobs/{id}"}
 #: Media types whose examples are JSON answers. The spec declares the clicks log's JSON answer (its schema
@@ -350,4 +352,4 @@ def respond(app: EmulatorApp, replay: Replay, request: Request, query: Mapping[s
         return error_response(error)
 
 
-__all__ = ["Example", "Replay", "operation_of", "parse", "respond", "spec_examples", "spec_file"]
+__all__ = ["FIELDS", "Example", "Replay", "operation_of", "parse", "respond", "spec_examples", "spec_file"]
