@@ -28,7 +28,14 @@ from trackier_provider.links import TrackierPanelLink
 from trackier_provider.outputs import asset_uri, batches, is_templated, output_spec, write_pages
 from trackier_provider.paths import path_segment
 from trackier_provider.scrubbing import is_secret_name, scrub
-from trackier_provider.validation import check_choice, check_mapping, check_number, require_choice, require_text
+from trackier_provider.validation import (
+    check_choice,
+    check_flag,
+    check_mapping,
+    check_number,
+    require_choice,
+    require_text,
+)
 from trackier_provider.version_compat import Asset, BaseOperator, Context, mask_secret
 from trackier_provider.windows import Window, check_lookback, resolve_window
 
@@ -259,6 +266,10 @@ class TrackierWindowedFetchOperator(TrackierFetchOperator):
     :param end: end date/datetime (templated; a date is inclusive); default ``data_interval_end``.
     :param timezone: IANA timezone of the window, sent as Trackier's ``zone`` and recorded in the output.
     :param lookback: days the window is widened backwards so late changes (e.g. conversion status) are re-read.
+    :param align_days: move both ends of the window back to midnight in ``timezone`` (see
+        ``trackier_provider.windows``). Endpoints that read whole days (reports, the campaign timeline)
+        refuse a window that does not start and end at midnight unless this is True; with it, a
+        ``02:00 -> 02:00`` daily interval reads the day it starts in.
     """
 
     template_fields: Sequence[str] = (*TrackierFetchOperator.template_fields, "start", "end", "timezone")
@@ -270,6 +281,7 @@ class TrackierWindowedFetchOperator(TrackierFetchOperator):
         end: Any = None,
         timezone: str = "UTC",
         lookback: int = 0,
+        align_days: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -277,6 +289,7 @@ class TrackierWindowedFetchOperator(TrackierFetchOperator):
         self.end = end
         self.timezone = timezone
         self.lookback = check_lookback(lookback)
+        self.align_days = check_flag("align_days", align_days)
 
     def resolve(self, context: Context) -> Window:
         interval = {
@@ -285,7 +298,7 @@ class TrackierWindowedFetchOperator(TrackierFetchOperator):
         }
         return resolve_window(
             _stdlib(self.start), _stdlib(self.end), context=interval, timezone=self.timezone,
-            lookback_days=self.lookback,
+            lookback_days=self.lookback, align_days=self.align_days,
         )
 
 
