@@ -95,13 +95,21 @@ def conversion_row_problem(row: Any) -> str | None:
     if not row.get("click_id") and not row.get("publisher_id"):
         return "needs publisher_id when click_id is missing"
     try:
-        check_json("row", row)
-        check_choice("status", row.get("status"), CONVERSION_STATUSES)
-        for name in MONEY_FIELDS:
-            check_number(name, row.get(name), at_least=0)
+        typed_row(row)
     except TrackierConfigError as exc:
         return str(exc)
     return None
+
+
+def typed_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A BulkConversionUpload row as it is sent: money fields as numbers (text such as a CSV cell ``"1.5"``
+    converted only when exact), the rest checked as JSON; ``TrackierConfigError`` for a bad value."""
+    typed = check_json("row", dict(row))
+    check_choice("status", typed.get("status"), CONVERSION_STATUSES)
+    for name in MONEY_FIELDS:
+        if typed.get(name) is not None:
+            typed[name] = check_number(name, typed[name], at_least=0, from_text=True)
+    return typed
 
 
 class TrackierUploadConversionsOperator(TrackierBaseOperator):
@@ -149,11 +157,13 @@ class TrackierUploadConversionsOperator(TrackierBaseOperator):
         rows = list(read_records(self.conversions_path)) if self.conversions_path else self.conversions
         if not isinstance(rows, list) or not rows:
             raise TrackierConfigError("conversions", "no rows to upload", "Pass a non-empty list or file.")
+        typed = []
         for number, row in enumerate(rows, start=1):
             problem = conversion_row_problem(row)
             if problem:
                 raise TrackierConfigError(f"conversions row {number}", problem)
-        return rows
+            typed.append(typed_row(row))
+        return typed
 
     def execute(self, context: Context) -> str:
         rows = self.rows()
