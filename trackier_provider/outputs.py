@@ -144,10 +144,7 @@ def output_spec(
         raise TrackierConfigError(
             field, f"the name {too_long[0][:40]!r}... is longer than {MAX_NAME_BYTES} bytes", "Use a shorter name."
         )
-    if compression not in COMPRESSIONS:
-        raise TrackierConfigError("compression", f"{compression!r} is not supported", "Use 'gzip', 'infer' or None.")
-    if output_format is not None and output_format not in FORMATS:
-        raise TrackierConfigError("output_format", f"{output_format!r} is not supported", "Use 'jsonl' or 'csv'.")
+    check_format(output_format, compression)
     if isinstance(target, str) and target.rstrip().endswith("/"):
         raise TrackierConfigError(
             field, f"{display_uri(target)!r} ends with '/', so it names a directory, not a file",
@@ -199,6 +196,15 @@ def _check_protocol(field: str, target: str) -> None:
                 field, f"{shown!r} needs the {module.split('.')[0] or protocol} package, which is not installed",
                 f"{hint} (on every worker), or use another target.",
             )
+
+
+def check_format(output_format: Any, compression: Any) -> None:
+    """``output_format`` (None, ``"jsonl"``, ``"csv"``) and ``compression`` (``"gzip"``, ``"infer"``, None)
+    checked on their own, so a bad one fails even while ``output_path`` is unset or templated."""
+    if not (compression is None or (isinstance(compression, str) and compression in COMPRESSIONS)):
+        raise TrackierConfigError("compression", f"{compression!r} is not supported", "Use 'gzip', 'infer' or None.")
+    if not (output_format is None or (isinstance(output_format, str) and output_format in FORMATS)):
+        raise TrackierConfigError("output_format", f"{output_format!r} is not supported", "Use 'jsonl' or 'csv'.")
 
 
 def _is_storage_path(target: Any) -> bool:
@@ -450,6 +456,7 @@ __all__ = [
     "OutputSpec",
     "asset_uri",
     "batches",
+    "check_format",
     "display_uri",
     "is_templated",
     "output_spec",

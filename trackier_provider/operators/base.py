@@ -25,7 +25,7 @@ from trackier_provider.hooks.throttle import default_pool
 from trackier_provider.hooks.trackier import TrackierHook
 from trackier_provider.lineage import CreateRun, FetchRun, create_lineage, fetch_lineage
 from trackier_provider.links import TrackierPanelLink
-from trackier_provider.outputs import asset_uri, batches, is_templated, output_spec, write_pages
+from trackier_provider.outputs import asset_uri, batches, check_format, is_templated, output_spec, write_pages
 from trackier_provider.paths import path_segment
 from trackier_provider.scrubbing import is_secret_name, scrub
 from trackier_provider.validation import (
@@ -159,6 +159,7 @@ class TrackierFetchOperator(TrackierBaseOperator):
         max_parallel_pages: int | None = None,
         **kwargs: Any,
     ) -> None:
+        check_format(output_format, compression)  # also while output_path is unset or templated
         static = output_path is not None and not is_templated(output_path)
         if static:
             output_spec(output_path, output_format, compression)  # a typo fails at parse time

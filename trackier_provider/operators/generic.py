@@ -22,9 +22,16 @@ from trackier_provider.operators.base import (
     without_secrets,
 )
 from trackier_provider.operators.login import LOGIN_PATH
-from trackier_provider.outputs import is_templated, output_spec, write_records
+from trackier_provider.outputs import check_format, is_templated, output_spec, write_records
 from trackier_provider.scrubbing import mask_credentials
-from trackier_provider.validation import check_choice, check_json, check_number, check_text, require_choice
+from trackier_provider.validation import (
+    check_choice,
+    check_flag,
+    check_json,
+    check_number,
+    check_text,
+    require_choice,
+)
 from trackier_provider.version_compat import Context
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -144,7 +151,7 @@ class TrackierOperator(TrackierBaseOperator):
         self.query = query
         self.data = data
         self.response_key = check_text("response_key", response_key)
-        self.idempotent = idempotent
+        self.idempotent = check_flag("idempotent", idempotent)
         self.exists = exists
         self.if_exists = require_choice("if_exists", if_exists, IF_EXISTS)
         self.output_path = output_path
@@ -173,6 +180,7 @@ class TrackierOperator(TrackierBaseOperator):
                 raise TrackierConfigError(name, f"does not apply to {form}", f"Leave {name} unset.")
         if found is not None and found.path == LOGIN_PATH:
             raise TrackierConfigError("operation", "the login answer holds an API key", "Use TrackierLoginOperator.")
+        check_format(self.output_format, self.compression)  # also while output_path is unset or templated
         if self.output_path is not None and not is_templated(self.output_path):
             output_spec(self.output_path, self.output_format, self.compression)  # a typo fails at parse time
 
