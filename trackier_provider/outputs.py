@@ -436,10 +436,9 @@ def read_records(target: Any, *, field: str = "conversions_path") -> Iterable[di
 
 
 def _csv_record(row: dict[Any, Any]) -> dict[str, Any]:
-    """A CSV row as a record: empty cells left out, the ``_extra`` column's JSON object merged in."""
+    """A CSV row as a record: empty cells left out, the ``_extra`` column's JSON object merged in. Cells beyond
+    the header's columns stay under the key None (``csv.DictReader``'s way), for the caller to judge."""
     extra = row.pop(EXTRA_COLUMN, None)
-    if None in row:  # more cells than the header has columns (DictReader puts them under None)
-        raise ValueError(f"{len(row[None])} more cells than the header has columns")
     record: dict[str, Any] = {k: v for k, v in row.items() if v not in (None, "")}
     if extra:
         more = json.loads(extra)
