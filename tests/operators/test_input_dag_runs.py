@@ -83,11 +83,14 @@ def _mapped_xcom(run: Any) -> list[str]:
     """The job ids the two mapped uploads returned, in map index order."""
     from airflow.utils.session import create_session
 
-    if AIRFLOW_V_3_0_PLUS:
-        from airflow.models.xcom import XComModel as XCom
-    else:
+    if not AIRFLOW_V_3_0_PLUS:
         from airflow.models.xcom import XCom
+
+        return [XCom.get_one(run_id=run.run_id, dag_id=run.dag_id, task_id="upload", key="return_value",
+                             map_index=index) for index in (0, 1)]
+    from airflow.models.xcom import XComModel
+
     with create_session() as session:
-        rows = session.query(XCom).filter_by(dag_id=run.dag_id, run_id=run.run_id, task_id="upload",
-                                             key="return_value").order_by(XCom.map_index).all()
-        return [XCom.deserialize_value(row) for row in rows]
+        rows = session.query(XComModel).filter_by(dag_id=run.dag_id, run_id=run.run_id, task_id="upload",
+                                                  key="return_value").order_by(XComModel.map_index).all()
+        return [XComModel.deserialize_value(row) for row in rows]
