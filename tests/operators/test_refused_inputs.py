@@ -274,9 +274,6 @@ def test_a_job_status_the_provider_does_not_know_fails_the_sensor(trackier_conn,
         sensor.poke(context)
 
 
-# The two below are fixed in operators/base.py (the create flow), which the lead is rewriting: they are
-# strict xfails so the fix turns them into failures to be unmarked.
-@pytest.mark.xfail(strict=True, reason="operators/base.py create answers: fixed by the lead's rewrite")
 @pytest.mark.parametrize("answer", [{"category": [1]}, "created", {"success": True}])
 def test_a_create_answer_without_the_object_is_a_response_error(trackier_conn, context, answer) -> None:
     _answer(trackier_conn, "POST", "/v2/categories", answer)

@@ -6,27 +6,22 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from trackier_provider import readiness
+from trackier_provider.api.calls import choices_of
 from trackier_provider.exceptions import TrackierConfigError, TrackierResponseError
-from trackier_provider.hooks.pagination import CONVERSIONS, records_check
+from trackier_provider.hooks.pagination import records_check
 from trackier_provider.operators.base import TrackierBaseOperator, TrackierWindowedFetchOperator
 from trackier_provider.outputs import read_records
-from trackier_provider.paths import path_of
 from trackier_provider.sensors.state import persistent_state
 from trackier_provider.validation import (
     check_choice,
-    check_choices,
     check_flag,
-    check_ids,
     check_json,
     check_number,
-    check_text,
 )
 from trackier_provider.version_compat import Context
 from trackier_provider.windows import Window
 
-CONVERSION_STATUSES = ("approved", "pending", "cancelled", "rejected", "extended")
-UPLOAD_PATH = path_of("conversions.bulk_upload")
-JOBS_PATH = path_of("jobs.list")
+CONVERSION_STATUSES = choices_of("conversions.list", "status")
 #: Where an upload keeps, across tries, what it needs to recognise its own job (see the operator).
 UPLOAD_STATE_KEY = "trackier_upload"
 UPLOAD_VARIABLE_PREFIX = "trackier_upload_state"
@@ -50,7 +45,9 @@ class TrackierFetchConversionsOperator(TrackierWindowedFetchOperator):
         *TrackierWindowedFetchOperator.template_fields,
         "status", "campaign_ids", "publisher_ids", "advertiser_ids", "source", "fields",
     )
-    paging = CONVERSIONS
+    operation = "conversions.list"
+    query_args = {"status": "status", "campaign_ids": "campaignIds", "publisher_ids": "publisherIds",
+                  "advertiser_ids": "adv_ids", "source": "source", "fields": "fields"}
 
     def __init__(
         self,
@@ -77,12 +74,7 @@ class TrackierFetchConversionsOperator(TrackierWindowedFetchOperator):
             "start": window.start_datetime,
             "end": window.end_datetime,
             "zone": window.timezone,
-            "status": check_choice("status", self.status, CONVERSION_STATUSES),
-            "campaignIds": check_ids("campaign_ids", self.campaign_ids),
-            "publisherIds": check_ids("publisher_ids", self.publisher_ids),
-            "adv_ids": check_ids("advertiser_ids", self.advertiser_ids),
-            "source": check_text("source", self.source),
-            "fields": check_choices("fields", self.fields) or None,
+            **super().request_params(window),
         }
 
 
@@ -165,13 +157,14 @@ class TrackierUploadConversionsOperator(TrackierBaseOperator):
             typed.append(typed_row(row))
         return typed
 
-    def execute(self, context: Context) -> str:
+    def run(self, context: Context) -> str:
         rows = self.rows()
         body: dict[str, Any] = {"data": rows}
         if self.fire_postback:
             body["firePostback"] = self.fire_postback
         if self.fetch_ip_details is not None:
             body["fetchIpDetails"] = self.fetch_ip_details
+        upload = self.hook.prepare("conversions.bulk_upload", body=body)  # the catalogue's checks, no request
         state = persistent_state(context, UPLOAD_STATE_KEY, UPLOAD_VARIABLE_PREFIX)
         digest = readiness.digest(body)
         record = state.load()
@@ -189,19 +182,19 @@ class TrackierUploadConversionsOperator(TrackierBaseOperator):
         else:
             record = {"digest": digest, "rows": len(rows), "before": sorted(self._jobs())}
             state.save(record)  # before the post: a lost answer leaves this for the next try
-        answer = self.hook.post(UPLOAD_PATH, body)
+        answer = self.hook.call(upload)
         job = answer.get("job") if isinstance(answer, Mapping) else None
         job_id = job.get("_id") or job.get("id") if isinstance(job, Mapping) else None
         if not isinstance(job_id, (str, int)) or isinstance(job_id, bool) or not str(job_id).strip():
             raise TrackierResponseError(f"the answer has no job id: {str(answer)[:300]}", method="POST",
-                                        endpoint=UPLOAD_PATH)
+                                        endpoint="/v2/conversions/bulkUpload")
         self.log.info("Uploaded %s conversions; Trackier job %s", len(rows), job_id)
         state.clear()
         return str(job_id)
 
     def _jobs(self) -> dict[str, Mapping[str, Any]]:
         """The conversion-upload jobs Trackier lists now, by id."""
-        answer = self.hook.get(JOBS_PATH, check=records_check("jobs", JOBS_PATH))
+        answer = self.hook.call("jobs.list", check=records_check("jobs", "jobs.list"))
         jobs: dict[str, Mapping[str, Any]] = {}
         for job in answer["jobs"]:
             if isinstance(job, Mapping) and "conversion" in str(job.get("type", "")).casefold():
@@ -221,7 +214,7 @@ class TrackierUploadConversionsOperator(TrackierBaseOperator):
             raise TrackierResponseError(
                 f"this is a retry, and {len(matches)} upload jobs of {rows} rows appeared since this task "
                 f"instance first posted its rows ({', '.join(matches)}), so the earlier try's job is ambiguous",
-                method="GET", endpoint=JOBS_PATH,
+                method="GET", endpoint="/v2/jobs",
                 hint="Check the jobs in the Trackier panel, then mark this task success or clear it once one "
                 "job is left.",
             )

@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from trackier_provider.api import OPERATIONS
-from trackier_provider.api.client import ApiClient, prepare
+from trackier_provider.api.calls import prepare
 from trackier_provider.exceptions import TrackierConfigError, TrackierResponseError
-from trackier_provider.operators.base import without_secrets
 from trackier_provider.operators.generic import TrackierOperator
 from trackier_provider.outputs import is_templated
+from trackier_provider.scrubbing import scrub
 from trackier_provider.validation import check_choices, check_number
 from trackier_provider.version_compat import Context
 
@@ -81,32 +81,31 @@ class TrackierSetPublisherPayoutOperator(TrackierOperator):
         super().__init__(operation="campaigns.payouts.create", path_params={"campaign_id": campaign_id},
                          data={k: v for k, v in data.items() if v is not None}, **kwargs)
 
-    def execute(self, context: Context) -> Any:
+    def run(self, context: Context) -> Any:
         self.mask_secrets()
         call = self._prepare()
         body = dict(call.body) | {
             name: check_number(name, call.body[name], at_least=0, from_text=True, required=True)
             for name in ("payout", "revenue")
         }
-        client = ApiClient(self.hook)
         wanted = (_members(body["pubIds"]), str(body.get("goalId") or ""), _members(body["geo"]))
         listed = prepare(OPERATIONS["campaigns.payouts.list"], call.ids)
-        current = next((p for p in client.records(listed)
+        current = next((p for p in self.hook.records(listed)
                         if isinstance(p, Mapping)
                         and (_members(p.get("pubIds")), str(p.get("goalId") or ""), _members(p.get("geo"))) == wanted),
                        None)
         context["ti"].xcom_push(key="created", value=False)
         if current is None:
             create = prepare(call.operation, call.ids, data=body)
-            created = _payout_of(client.send(create), "POST", create.path)
+            created = _payout_of(self.hook.call(create), "POST", create.path)
             context["ti"].xcom_push(key="created", value=True)
             self.log.info("Created payout %s for publisher %s", created.get("_id"), body["pubIds"])
-            return without_secrets(created)
+            return scrub(created)
         payout_id, figures = _existing(current, listed.path)
         if figures == (body["payout"], body["revenue"]):
             self.log.info("Payout %s already pays %s", payout_id, body["payout"])
-            return without_secrets(dict(current))
+            return scrub(dict(current))
         update = prepare(OPERATIONS["campaigns.payouts.update"], {**call.ids, "payout_id": payout_id}, data=body)
-        answer = client.send(update)
+        answer = self.hook.call(update)
         self.log.info("Updated payout %s to %s", payout_id, body["payout"])
-        return without_secrets(_payout_of(answer, "PUT", update.path))
+        return scrub(_payout_of(answer, "PUT", update.path))
