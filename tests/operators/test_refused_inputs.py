@@ -149,7 +149,7 @@ GOOD_ROW = {"campaign_id": "1", "publisher_id": "1", "payout": 1.5}
         ("missing.jsonl", None, "does not exist"),
         ("bad.jsonl", b'{"campaign_id": "1", "publisher_id": "1"}\n{"campaign_id": \n', "line 2"),
         ("bad.jsonl.gz", b"this is not gzip", "cannot be read"),
-        ("cut.jsonl.gz", gzip.compress(json.dumps(GOOD_ROW).encode() * 50)[:40], "cannot be read"),
+        ("cut.jsonl.gz", gzip.compress(json.dumps(GOOD_ROW).encode() * 50, mtime=0)[:40], "cannot be read"),
         ("bad.csv", b'campaign_id,publisher_id,_extra\n1,1,{"a":\n', "line 2"),
         ("list.csv", b"campaign_id,publisher_id,_extra\n1,1,[1]\n", "not a JSON object"),
         ("wide.csv", b"campaign_id,publisher_id\n1,1,3\n", None),
@@ -157,6 +157,7 @@ GOOD_ROW = {"campaign_id": "1", "publisher_id": "1", "payout": 1.5}
          "not UTF-8"),
         ("deep.jsonl", b"[" * 100_000 + b"]" * 100_000 + b"\n", "line 1"),
     ],
+    ids=lambda value: value if isinstance(value, str) and value.count(".") == 1 + value.endswith(".gz") else "",
 )
 def test_bad_conversion_files_are_refused_before_any_request(trackier_conn, context, tmp_path: Path, name, content,
                                                               problem) -> None:
