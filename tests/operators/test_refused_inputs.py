@@ -263,8 +263,8 @@ def test_a_listed_payout_without_a_number_or_an_id_is_a_response_error(trackier_
 
 
 def test_a_payout_figure_that_is_not_a_number_is_refused_before_any_request(trackier_conn, context) -> None:
-    op = TrackierSetPublisherPayoutOperator(task_id="p", campaign_id=1, publisher_id=1, payout="abc", revenue=2)
-    _refused(trackier_conn, lambda: op.execute(context))
+    _refused(trackier_conn, lambda: TrackierSetPublisherPayoutOperator(  # when the DAG is parsed, if not then
+        task_id="p", campaign_id=1, publisher_id=1, payout="abc", revenue=2).execute(context))
 
 
 @pytest.mark.parametrize("status", [5, "", None, "weird", ["completed"]])
