@@ -34,9 +34,9 @@ from trackier_provider.hooks.throttle import default_pool
 from trackier_provider.hooks.trackier import TrackierHook
 from trackier_provider.lineage import CreateRun, FetchRun, create_lineage, fetch_lineage
 from trackier_provider.links import TrackierPanelLink
-from trackier_provider.outputs import asset_uri, is_templated, output_spec, write_pages
+from trackier_provider.outputs import asset_uri, check_format, is_templated, output_spec, write_pages
 from trackier_provider.scrubbing import is_secret_name, scrub
-from trackier_provider.validation import check_choice, check_number, require_choice, require_text
+from trackier_provider.validation import check_choice, check_flag, check_number, require_choice, require_text
 from trackier_provider.version_compat import Asset, BaseOperator, Context, mask_secret
 from trackier_provider.windows import Window, check_lookback, resolve_window
 
@@ -230,6 +230,7 @@ class TrackierFetchOperator(TrackierBaseOperator):
         max_parallel_pages: int | None = None,
         **kwargs: Any,
     ) -> None:
+        check_format(output_format, compression)  # also while output_path is unset or templated
         if output_path is not None and not is_templated(output_path):
             output_spec(output_path, output_format, compression)  # a typo fails at parse time
             outlets = kwargs.get("outlets")
@@ -335,6 +336,10 @@ class TrackierWindowedFetchOperator(TrackierFetchOperator):
     :param end: end date/datetime (templated; a date is inclusive); default ``data_interval_end``.
     :param timezone: IANA timezone of the window, sent as Trackier's ``zone`` and recorded in the output.
     :param lookback: days the window is widened backwards so late changes (e.g. conversion status) are re-read.
+    :param align_days: move both ends of the window back to midnight in ``timezone`` (see
+        ``trackier_provider.windows``). Endpoints that read whole days (reports, the campaign timeline)
+        refuse a window that does not start and end at midnight unless this is True; with it, a
+        ``02:00 -> 02:00`` daily interval reads the day it starts in.
     """
 
     template_fields: Sequence[str] = (*TrackierFetchOperator.template_fields, "start", "end", "timezone")
@@ -346,6 +351,7 @@ class TrackierWindowedFetchOperator(TrackierFetchOperator):
         end: Any = None,
         timezone: str = "UTC",
         lookback: int = 0,
+        align_days: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -353,11 +359,12 @@ class TrackierWindowedFetchOperator(TrackierFetchOperator):
         self.end = end
         self.timezone = timezone
         self.lookback = check_lookback(lookback)
+        self.align_days = check_flag("align_days", align_days)
 
     def resolve(self, context: Context) -> Window:
         interval = {name: context.get(name) for name in ("data_interval_start", "data_interval_end")}
         return resolve_window(self.start, self.end, context=interval, timezone=self.timezone,
-                              lookback_days=self.lookback)
+                              lookback_days=self.lookback, align_days=self.align_days)
 
 
 class TrackierCreateOperator(TrackierBaseOperator):
