@@ -584,7 +584,7 @@ OPERATIONS: Mapping[str, Operation] = index(
             q("pub_ids", "array"),
             q("adv_ids", "array"),
         ),
-        pages=page("impressions", min_limit=100, max_limit=10000, total="pagination.total"),
+        pages=page("impressions", min_limit=100, max_limit=10000, total="pagination.total", total_optional=True),
     ),
     # incent_offers
     op(
@@ -599,7 +599,7 @@ OPERATIONS: Mapping[str, Operation] = index(
             q("order", "string", choices=("asc", "desc")),
             q("sortBy", "string", choices=("payout", "id")),
         ),
-        pages=page("campaigns", default_limit=100, total="total"),
+        pages=page("campaigns", default_limit=100, total="total", total_optional=True),
     ),
     # invoices
     op("invoices.create", "POST", "/v2/invoices", body="InvoicesCreate"),
