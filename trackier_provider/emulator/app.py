@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from trackier_provider.emulator import auth, drift
@@ -37,6 +38,10 @@ class EmulatorApp:
         self.router = Router()
         register_all(self.router, self)
         self.admin = AdminApi(self)
+        #: Called as ``hook(method, path, query)`` before each API request is answered, holding the store's
+        #: lock: tests move the data between two page requests of one read here (Python API only; ``reset``
+        #: clears it).
+        self.before_answer: list[Callable[[str, str, dict[str, list[str]]], None]] = []
         self.reset()
 
     def reset(self) -> None:
@@ -51,6 +56,7 @@ class EmulatorApp:
         self.rate_limiter.configure(self.config.rate_limit)
         self.request_log.clear()
         self.clock.reset()
+        self.before_answer.clear()
 
     # --- pipeline -----------------------------------------------------------------------------
     def handle(self, request: Request) -> Outcome:
@@ -116,6 +122,8 @@ class EmulatorApp:
                            self.whitelist)
             call = Call(request, path_params, Params(query, route.variant), route)
             with self.store.lock:
+                for hook in self.before_answer:
+                    hook(request.method, request.path, query)
                 result: Any = route.endpoint(call)
             return result if isinstance(result, Response) else json_response(result)
         except ApiError as error:

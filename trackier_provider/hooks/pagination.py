@@ -6,8 +6,9 @@
 
 **The invariant: a read is exact or it fails.** Every record that exists on the server for the whole duration
 of a read appears exactly once; a record created or deleted during the read may or may not appear; nothing
-else does. Pages are yielded one at a time and never accumulated (the loop keeps one 64-bit hash per record
-read, to recognise a record it has already delivered).
+else does. Pages are yielded one at a time and never accumulated; the loop keeps one 64-bit hash per record
+read (about 80 bytes each in a Python set), to recognise a record it has already delivered. A false match of
+two hashes could only make a read start again or fail, never drop a record.
 
 Every page is checked inside the request that fetched it, before it is handed over, so a malformed page is
 retried like a transient fault and, if it stays malformed, fails the read instead of ending it early:

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 from trackier_provider.exceptions import TrackierConfigError, TrackierObjectExistsError
 from trackier_provider.hooks.connection import SETTING_BOUNDS, VALIDATE_MODES
-from trackier_provider.hooks.pagination import Paging, dig, records_check
+from trackier_provider.hooks.pagination import Paging, dig, records_check, restarting
 from trackier_provider.hooks.throttle import default_pool
 from trackier_provider.hooks.trackier import TrackierHook
 from trackier_provider.lineage import CreateRun, FetchRun, create_lineage, fetch_lineage
@@ -132,7 +132,8 @@ class TrackierFetchOperator(TrackierBaseOperator):
     :param max_parallel_pages: pages of a page-numbered list fetched at once while earlier ones are written
         (default: the connection extra ``max_parallel_pages``, else 4; ``1`` fetches each page only after the
         previous one was written). Rows are always
-        written in order, and memory is bounded by these pages, never by the export.
+        written in order, and memory is bounded by these pages plus about 80 bytes per record read (the hash
+        that recognises a record the list repeats, ``hooks.pagination``).
     """
 
     template_fields: Sequence[str] = ("output_path",)
@@ -223,11 +224,16 @@ class TrackierFetchOperator(TrackierBaseOperator):
         self.lineage_run = FetchRun(window)
         if window is not None:
             self.log.info("Reading %s for %s", self.task_id, window.describe())
+        # A list that moves under the read is read again from the start (the partial result discarded).
         if spec is None:
-            collected = self._collect(self.fetch_records(window))  # parameters checked before the first request
+            collected = restarting(  # parameters checked before the first request
+                lambda: self._collect(self.fetch_records(window)), what=self.task_id
+            )
             self.lineage_run.wrote(None, len(collected))
             return collected
-        rows = write_pages(self.fetch_pages(window, raw=spec.format == "jsonl"), spec)  # likewise
+        rows = restarting(  # likewise; write_pages removes its temporary file when a read is interrupted
+            lambda: write_pages(self.fetch_pages(window, raw=spec.format == "jsonl"), spec), what=self.task_id
+        )
         self.lineage_run.wrote(spec.uri, rows)
         described = window.describe() if window is not None else {"start": None, "end": None, "timezone": None}
         return {"path": spec.uri, "rows": rows, **described}

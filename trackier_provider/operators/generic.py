@@ -13,7 +13,7 @@ from trackier_provider.api import API_PREFIX, OPERATIONS, Operation
 from trackier_provider.api.client import ApiClient, Call, operation_named, prepare
 from trackier_provider.exceptions import TrackierConfigError, TrackierObjectExistsError
 from trackier_provider.hooks.connection import SETTING_BOUNDS
-from trackier_provider.hooks.pagination import Paging, dig
+from trackier_provider.hooks.pagination import Paging, dig, restarting
 from trackier_provider.operators.base import (
     DEFAULT_MAX_XCOM_ROWS,
     IF_EXISTS,
@@ -233,12 +233,14 @@ class TrackierOperator(TrackierBaseOperator):
         """Every record of a list operation, to ``output_path`` or (capped) to XCom."""
         spec = output_spec(self.output_path, self.output_format, self.compression) if self.output_path else None
         self.log.info("Trackier %s: reading %s (%s paging)", call.operation.name, call.path, call.operation.paging)
-        records = ApiClient(self.hook).records(call)
-        if spec is not None:
-            rows = write_records(records, spec)
+        what = call.operation.name
+        if spec is not None:  # a list that moves under the read is read again (``hooks.pagination.restarting``)
+            rows = restarting(lambda: write_records(ApiClient(self.hook).records(call), spec), what=what)
             self.log.info("Wrote %s records to %s", rows, spec.uri)
             return {"path": spec.uri, "rows": rows}
-        rows_read = list(islice(records, self.max_xcom_rows + 1))
+        rows_read = restarting(
+            lambda: list(islice(ApiClient(self.hook).records(call), self.max_xcom_rows + 1)), what=what
+        )
         if len(rows_read) > self.max_xcom_rows:
             raise TrackierConfigError(
                 "max_xcom_rows", f"{call.operation.name} listed more than {self.max_xcom_rows} records",
