@@ -44,6 +44,8 @@ class Mover:
         self.requests = 0
         self.schedule: dict[int, list[Change]] = {}
         self.inserted: set[Any] = set()
+        #: Changes run so far.
+        self.fired = 0
         self._lock = threading.Lock()
         emulator.app.before_answer.append(self._before)
 
@@ -56,6 +58,7 @@ class Mover:
         with self._lock:
             self.requests += 1
             due = self.schedule.pop(self.requests, [])
+            self.fired += len(due)
         for change in due:
             self.inserted.update(change(self.emulator) or ())
 
