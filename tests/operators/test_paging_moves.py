@@ -325,3 +325,26 @@ def test_incent_offers_without_a_total_missing_records_in_a_middle_page_fail(tra
     with pytest.raises(TrackierPaginationError, match="short"):
         _offers(tmp_path, "offers.jsonl").execute(context)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_docs_say_how_each_list_is_verified():
+    """docs/operators.md's table names every paged operation once, in the row its paging description gives."""
+    import re
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "operators.md").read_text()
+    table = text[text.index("| Verified by | Lists |"):]
+    rows = [line.split("|")[1:3] for line in table.splitlines()[2:] if line.startswith("|")]
+    documented = {name: how.strip() for how, names in rows for name in re.findall(r"`([\w.]+)`", names)}
+
+    def how(pages) -> str:
+        if pages.style == "cursor":
+            return "the cursor rules"
+        if pages.total and pages.total_optional:
+            return "the total when the answer carries it"
+        if pages.total:
+            return "the announced total"
+        return "keyset order" if pages.style == "keyset" else "the fallback rule"
+
+    expected = {name: how(op.pages) for name, op in OPERATIONS.items() if op.pages is not None}
+    assert set(documented) == set(expected)
+    assert all(documented[name].startswith(expected[name]) for name in expected), documented
