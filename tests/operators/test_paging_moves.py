@@ -131,7 +131,8 @@ def test_pages_in_flight_follow_a_total_that_grows(trackier_conn, hook, tmp_path
     growth = _GrowsWhilePage2IsInFlight(trackier_conn)
     out = tmp_path / "conversions.jsonl"
     rows = export(hook, moving, query, out, parallel=parallel)
-    assert growth.answered[:3] in (["1", "2", "3"], ["1", "3", "2"]) and "4" in growth.answered
+    # page 3's first answer predated the growth: it was fetched again (parallel) or the read restarted
+    assert growth.answered.count("3") >= 2 and "4" in growth.answered
     after = truth(hook, moving, query)
     assert 200 < len(before) < 300 and len(after) > len(before) + 80
     ids = exported_ids(out)
