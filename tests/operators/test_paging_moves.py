@@ -250,6 +250,11 @@ def test_start_at_page_2_reads_the_rest(trackier_conn, hook, context, tmp_path):
     assert result["rows"] == len(everything) - 5
 
 
+def test_start_past_the_last_page_reads_nothing(trackier_conn, hook):
+    everything = truth(hook, LISTS["page"], {})
+    assert list(hook.iter_pages(COUPONS, {"page": len(everything) // 5 + 2}, page_size=5)) == []
+
+
 def test_start_after_a_last_id_reads_the_rest(trackier_conn, hook, context, tmp_path):
     """``query={"lastId": 10}`` on publishers.list (this ended in "refusing to deliver a short result")."""
     everything = truth(hook, LISTS["keyset"], {})

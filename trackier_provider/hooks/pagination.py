@@ -403,14 +403,15 @@ def iter_pages(
             )
         if total is None or not counted:
             return
-        expected = total - (first_page - 1) * _per_page(body, limit, records) if paging.style == "page" else total
+        skipped = (first_page - 1) * _per_page(body, limit, records) if paging.style == "page" else 0
+        expected = max(0, total - skipped)
         read = state["delivered"] + len(records)
         last = not records or _next_cursor(paging, body, records, page.cursor, limit) is None
         if last and read < expected:
             raise _malformed(
                 paging.path,
                 f"the list ended after {read} records ({where}) but the server announced {total}"
-                f"{f' (less {total - expected} before page {first_page})' if total != expected else ''}; "
+                f"{f' ({skipped} of them before page {first_page})' if skipped else ''}; "
                 "refusing to deliver a short result",
             )
         if last and read > expected and paging.style == "page":
