@@ -20,16 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from trackier_provider.hooks.pagination import (
-    CLICKS,
-    CONVERSIONS,
-    COUPONS,
-    INCENT_OFFERS,
-    PUBLISHERS,
-    Paging,
-    record_id,
-    restarting,
-)
+from trackier_provider.api import OPERATIONS
+from trackier_provider.hooks.pagination import record_id, restarting
 from trackier_provider.outputs import output_spec, read_records, write_pages
 
 Change = Callable[[Any], Any]  # (emulator) -> ids it inserted, if any
@@ -130,10 +122,11 @@ def _clock(seconds: float) -> Change:
 class MovingList:
     """A list under test: its paging, query, page size, and the changes that make sense for it."""
 
-    def __init__(self, name: str, paging: Paging, page_size: int, query: Callable[[Any], dict[str, Any]],
+    def __init__(self, name: str, operation: str, page_size: int, query: Callable[[Any], dict[str, Any]],
                  changes: dict[str, Callable[[float], Change]], truth_size: int) -> None:
         self.name = name
-        self.paging = paging
+        self.operation = operation
+        self.path = OPERATIONS[operation].path
         self.page_size = page_size
         self.query = query
         self.changes = changes
@@ -156,29 +149,29 @@ def _recent(minutes: int) -> Callable[[Any], dict[str, Any]]:
 
 LISTS = {
     # keyset: new publishers get larger ids (listed last); a delete leaves later ids where they are.
-    "keyset": MovingList("publishers", PUBLISHERS, 4, lambda emulator: {}, {
+    "keyset": MovingList("publishers", "publishers.list", 4, lambda emulator: {}, {
         "insert": lambda at: _new_publisher,
         "delete": lambda at: _delete("publishers", at),
         "update": lambda at: _edit("publishers", at, "name"),
     }, 5000),
     # page, newest first: a new coupon is listed first, so it shifts every later page forward.
-    "page": MovingList("coupons", COUPONS, 4, lambda emulator: {}, {
+    "page": MovingList("coupons", "coupons.list", 4, lambda emulator: {}, {
         "insert": lambda at: _new_coupon,
         "delete": lambda at: _delete("coupons", at),
         "update": lambda at: _edit("coupons", at, "description"),
     }, 1000),
     # page, by id, the total optional: new campaigns are new offers at the end; a paused one leaves the list.
-    "page-by-id": MovingList("incent offers", INCENT_OFFERS, 6, lambda emulator: {"pubId": 1, "source": "s"}, {
+    "page-by-id": MovingList("incent offers", "incent_offers.list", 6, lambda emulator: {"pubId": 1, "source": "s"}, {
         "insert": lambda at: _new_campaign,
         "delete": lambda at: _delete("campaigns", at),
         "update": lambda at: _edit("campaigns", at, "title"),
     }, 1000),
     # page, by time, total grows: the clock runs, conversions happen (and some arrive late, mid-window).
-    "page-growing": MovingList("conversions", CONVERSIONS, 100, _recent(24 * 60), {
+    "page-growing": MovingList("conversions", "conversions.list", 100, _recent(24 * 60), {
         "grow": lambda at: _clock(600 + at * 7200),
     }, 10000),
     # cursor: a click log read forward; the clock runs and clicks are appended.
-    "cursor": MovingList("clicks", CLICKS, 100, _recent(150), {
+    "cursor": MovingList("clicks", "clicks.list", 100, _recent(150), {
         "grow": lambda at: _clock(30 + at * 600),
     }, 5000),
 }
@@ -186,7 +179,7 @@ LISTS = {
 
 def truth(hook: Any, moving: MovingList, query: dict[str, Any]) -> list[Any]:
     """The list's ids now, in one page (nothing moves during a single answer)."""
-    pages = list(hook.iter_pages(moving.paging, query, page_size=moving.truth_size, max_parallel_pages=1))
+    pages = list(hook.pages(moving.operation, query=query, page_size=moving.truth_size, max_parallel_pages=1))
     assert len(pages) <= 2, "the truth is read in one page (and the empty one that confirms it)"
     return [record_id(r) for page in pages for r in page]
 
@@ -195,8 +188,8 @@ def export(hook: Any, moving: MovingList, query: dict[str, Any], target: Path, *
     """A fetch operator's export: written atomically, read again when the list moved under it."""
     spec = output_spec(str(target))
     return restarting(
-        lambda: write_pages(hook.iter_pages(moving.paging, query, page_size=moving.page_size,
-                                            max_parallel_pages=parallel, raw=True), spec),
+        lambda: write_pages(hook.pages(moving.operation, query=query, page_size=moving.page_size,
+                                       max_parallel_pages=parallel, raw=True), spec),
         what=moving.name,
     )
 

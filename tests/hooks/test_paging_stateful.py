@@ -63,7 +63,7 @@ def machine_for(emulator, name: str, parallel: int, directory: Path, tally: Tall
             self.hook = TrackierHook()
             self.hook.sleep = lambda seconds: None  # retries without waiting
             self.query = moving.query(emulator)
-            self.mover = Mover(emulator, moving.paging.path)
+            self.mover = Mover(emulator, moving.path)
 
         @rule(changes=st.lists(st.tuples(st.sampled_from(sorted(moving.changes)), st.floats(0, 1),
                                          st.integers(1, 8)), max_size=4))

@@ -20,18 +20,16 @@ from trackier_provider.exceptions import (
     TrackierPaginationError,
     TrackierResponseError,
 )
-from trackier_provider.hooks.pagination import (
-    CLICKS,
-    CONVERSIONS,
-    COUPONS,
-    INCENT_OFFERS,
-    PUBLISHERS,
-    paging_of,
-    record_id,
-)
+from trackier_provider.hooks.pagination import record_id
 from trackier_provider.hooks.trackier import TrackierHook
 from trackier_provider.operators.generic import TrackierOperator
 from trackier_provider.operators.incent_offers import TrackierFetchIncentOffersOperator
+
+CLICKS = OPERATIONS["clicks.list"]
+CONVERSIONS = OPERATIONS["conversions.list"]
+COUPONS = OPERATIONS["coupons.list"]
+INCENT_OFFERS = OPERATIONS["incent_offers.list"]
+PUBLISHERS = OPERATIONS["publishers.list"]
 
 
 @pytest.fixture
@@ -192,7 +190,7 @@ def test_a_delete_at_the_front_mid_export_is_caught_and_the_export_is_exact(trac
 def _near_repeat(hook, trackier_conn) -> tuple[dict, list, str]:
     query = {**LISTS["page-growing"].query(trackier_conn), "start": _ago(trackier_conn, hours=24),
              "end": _ago(trackier_conn, hours=0)}
-    records = next(hook.iter_pages(CONVERSIONS, query, page_size=10000))
+    records = next(hook.pages("conversions.list", query=query, page_size=10000))
     # Page 2 answered as page 1 moved by one record: 99 repeated, 99 never sent.
     body = json.dumps({"conversions": records[1:101],
                        "pagination": {"perPage": 100, "currentPage": 2, "total": len(records)}})
@@ -224,7 +222,7 @@ def test_a_page_that_keeps_nearly_repeating_fails_after_the_restarts_and_writes_
 
 def test_overlapping_keyset_pages_fail_and_write_nothing(trackier_conn, hook, tmp_path):
     """Page 2 (after lastId=4) answered with ids 3..6: it overlaps page 1 (this passed the duplicates on)."""
-    everyone = next(hook.iter_pages(PUBLISHERS, {}, page_size=5000))
+    everyone = next(hook.pages("publishers.list", page_size=5000))
     overlap = json.dumps({"publishers": everyone[2:6], "lastId": everyone[5]["id"],
                           "pagination": {"totalCount": len(everyone), "perPage": 4}})
     trackier_conn.add_fault({"kind": "replace_body", "body": overlap, "path": PUBLISHERS.path, "skip": 1})
@@ -252,7 +250,7 @@ def test_start_at_page_2_reads_the_rest(trackier_conn, hook, context, tmp_path):
 
 def test_start_past_the_last_page_reads_nothing(trackier_conn, hook):
     everything = truth(hook, LISTS["page"], {})
-    assert list(hook.iter_pages(COUPONS, {"page": len(everything) // 5 + 2}, page_size=5)) == []
+    assert list(hook.pages("coupons.list", query={"page": len(everything) // 5 + 2}, page_size=5)) == []
 
 
 def test_start_after_a_last_id_reads_the_rest(trackier_conn, hook, context, tmp_path):
@@ -267,31 +265,30 @@ def test_start_after_a_last_id_reads_the_rest(trackier_conn, hook, context, tmp_
 def test_start_at_a_page_token_reads_the_rest(trackier_conn, hook, tmp_path):
     query = _click_window(trackier_conn)
     everything = truth(hook, LISTS["cursor"], query)
-    first = hook.request("GET", CLICKS.path, params={**query, "limit": 100})
-    rest = [record_id(r) for page in hook.iter_pages(CLICKS, {**query, "pageToken": first["nextPageToken"]},
-                                                     page_size=100) for r in page]
+    first = hook.call("clicks.list", query={**query, "limit": 100})
+    rest = [record_id(r) for page in hook.pages("clicks.list", query={**query, "pageToken": first["nextPageToken"]},
+                                                page_size=100) for r in page]
     assert rest == everything[100:] and rest
 
 
 @pytest.mark.parametrize(
     ("paging", "start", "field"),
     [(COUPONS, 0, "page"), (COUPONS, "two", "page"), (COUPONS, True, "page"), (PUBLISHERS, True, "lastId"),
-     (PUBLISHERS, "", "lastId"), (PUBLISHERS, {"a": 1}, "lastId"), (CLICKS, "", "pageToken"),
-     (CLICKS, 5, "pageToken")],
+     (PUBLISHERS, {"a": 1}, "lastId"), (CLICKS, ["a"], "pageToken")],
 )
 def test_a_bad_start_position_is_refused_before_any_request(trackier_conn, hook, paging, start, field):
     with pytest.raises(TrackierConfigError, match=field):
-        next(hook.iter_pages(paging, {field: start}))
+        next(hook.pages(paging.name, query={field: start}))
     assert trackier_conn.requests == []
 
 
 def test_a_later_start_page_without_a_page_size_is_refused_where_it_cannot_be_counted(trackier_conn, hook):
     """notifications.list announces a total and has no default page size: the records page 2 skips cannot
     be counted, so the start is refused (pass page_size)."""
-    notifications = paging_of("notifications.list")
+    notifications = OPERATIONS["notifications.list"].pages
     assert notifications.total and notifications.default_limit is None
     with pytest.raises(TrackierConfigError, match="page_size"):
-        next(hook.iter_pages(notifications, {"page": 2}))
+        next(hook.pages("notifications.list", query={"page": 2}))
     assert trackier_conn.requests == []
 
 
@@ -299,7 +296,7 @@ def test_a_later_start_page_without_a_page_size_is_refused_where_it_cannot_be_co
 def test_which_lists_may_omit_their_total():
     optional = sorted(name for name, op in OPERATIONS.items() if op.pages is not None and op.pages.total_optional)
     assert optional == ["impressions.list", "incent_offers.list"]
-    assert INCENT_OFFERS.total_optional
+    assert INCENT_OFFERS.pages.total_optional
 
 
 def _offers(tmp_path: Path, name: str) -> TrackierFetchIncentOffersOperator:
@@ -322,7 +319,7 @@ def test_incent_offers_without_a_total_are_read_by_the_fallback_rule(trackier_co
 
 def test_incent_offers_without_a_total_missing_records_in_a_middle_page_fail(trackier_conn, hook, context,
                                                                             tmp_path):
-    everything = next(hook.iter_pages(INCENT_OFFERS, {"pubId": 1, "source": "s"}, page_size=1000))
+    everything = next(hook.pages("incent_offers.list", query={"pubId": 1, "source": "s"}, page_size=1000))
     short = json.dumps({"success": True, "campaigns": everything[6:9]})  # page 2 with 3 of its 6 offers
     for read in range(3):  # page 2 of each read (pages 1, 2 and the one after the short page, per read)
         trackier_conn.add_fault({"kind": "replace_body", "body": short, "path": INCENT_OFFERS.path,

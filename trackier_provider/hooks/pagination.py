@@ -14,8 +14,8 @@ Every page is checked inside the request that fetched it, before it is handed ov
 retried like a transient fault and, if it stays malformed, fails the read instead of ending it early:
 
 - the answer is a JSON object holding a list of records, and no record appears twice in one page;
-- a total where the endpoint announces one (``Paging.total``; an endpoint whose answers may omit it is
-  ``Paging.total_optional``), and a last page (by the style's rules) that brings the records read to exactly
+- a total where the endpoint announces one (``Pages.total``; an endpoint whose answers may omit it is
+  ``Pages.total_optional``), and a last page (by the style's rules) that brings the records read to exactly
   that total (a start position such as ``page=3`` counts the records it skips);
 - keyset: every record's id is above the ``lastId`` sent, and the ``lastId`` answered is not below the page's
   last id (overlapping keysets);
@@ -54,19 +54,19 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
+from trackier_provider.api.calls import check_limit
+from trackier_provider.api.model import Pages, dig
 from trackier_provider.exceptions import (
     TrackierConfigError,
     TrackierPageShiftError,
     TrackierPaginationError,
     TrackierResponseError,
 )
-from trackier_provider.validation import check_number
 
 log = logging.getLogger(__name__)
 
-Style = Literal["keyset", "page", "cursor"]
 #: Inspects a decoded answer and raises ``TrackierResponseError`` when it is malformed.
 Check = Callable[[Any], None]
 #: Sends one request for a page (query parameters) and checks its answer with the given ``Check``.
@@ -77,69 +77,6 @@ T = TypeVar("T")
 
 #: How many times an export that owns its output starts again after the list moved under it.
 MAX_RESTARTS = 2
-
-
-@dataclass(frozen=True)
-class Paging:
-    """How one list endpoint pages: its path, where the records sit in the answer, and limit bounds."""
-
-    path: str
-    records: str
-    style: Style
-    default_limit: int | None = None
-    min_limit: int | None = None
-    max_limit: int | None = None
-    #: Where the answer announces the list's total (dotted), for endpoints that announce one.
-    total: str | None = None
-    #: True where an answer may omit that total (Trackier's own example answer has none): such a page is
-    #: verified by the fallback rule (read until a short page, which must be followed by an empty one).
-    total_optional: bool = False
-
-    def check_limit(self, limit: int | None) -> int | None:
-        """Validate a page size against the endpoint's documented bounds before any request."""
-        if limit is None:
-            return self.default_limit
-        limit = check_number("page_size", limit, whole=True, above=0)
-        if (self.min_limit and limit < self.min_limit) or (self.max_limit and limit > self.max_limit):
-            raise TrackierConfigError(
-                "page_size",
-                f"{limit} is outside {self.min_limit or 1}..{self.max_limit} for {self.path}",
-                "Pick a page size within Trackier's documented range.",
-            )
-        return limit
-
-
-def paging_of(name: str, path: str | None = None) -> Paging:
-    """The ``Paging`` of catalogue list operation ``name`` (``path``: its template with ids filled in)."""
-    from trackier_provider.api.catalogue import OPERATIONS
-
-    operation = OPERATIONS[name]
-    pages = operation.pages
-    if pages is None:
-        raise ValueError(f"{name} does not page")
-    return Paging(path or operation.path, pages.records, pages.style, pages.default_limit, pages.min_limit,
-                  pages.max_limit, pages.total, pages.total_optional)
-
-
-CAMPAIGNS = paging_of("campaigns.list")
-PUBLISHERS = paging_of("publishers.list")
-ADVERTISERS = paging_of("advertisers.list")
-CONVERSIONS = paging_of("conversions.list")
-COUPONS = paging_of("coupons.list")
-CAMPAIGN_TIMELINES = paging_of("campaigns.timelines.list")
-INCENT_OFFERS = paging_of("incent_offers.list")
-CLICKS = paging_of("clicks.list")
-
-_CURSOR_PARAM = {"keyset": "lastId", "page": "page", "cursor": "pageToken"}
-
-
-def dig(payload: Any, dotted: str) -> Any:
-    """Follow a dotted path such as ``data.changedCampaigns`` into a decoded JSON answer."""
-    for part in dotted.split("."):
-        if not isinstance(payload, Mapping):
-            return None
-        payload = payload.get(part)
-    return payload
 
 
 def _malformed(path: str, problem: str) -> TrackierResponseError:
@@ -182,18 +119,18 @@ def _whole(value: Any) -> int | None:
     return number if number >= 0 and str(number) == str(value).strip() else None
 
 
-def announced_total(paging: Paging, body: Any) -> int | None:
+def announced_total(pages: Pages, path: str, body: Any) -> int | None:
     """The total number of records the server announces; None for endpoints that announce none, or where
     the answer omits it and the endpoint's answers may (``total_optional``). ``TrackierResponseError`` when
     an endpoint that always announces one did not."""
-    if paging.total is None:
+    if pages.total is None:
         return None
-    value = dig(body, paging.total)
-    if value is None and paging.total_optional:
+    value = dig(body, pages.total)
+    if value is None and pages.total_optional:
         return None
     total = _whole(value)
     if total is None:
-        raise _malformed(paging.path, f"the answer has no record count at {paging.total!r}")
+        raise _malformed(path, f"the answer has no record count at {pages.total!r}")
     return total
 
 
@@ -267,14 +204,14 @@ def _keyset_next(body: Any, records: list[Any]) -> Any:
     return last if last not in (None, "") else None
 
 
-def _next_cursor(paging: Paging, body: Any, records: list[Any], cursor: Any, limit: int | None) -> Any:
+def _next_cursor(pages: Pages, path: str, body: Any, records: list[Any], cursor: Any, limit: int | None) -> Any:
     """The cursor for the next request, or None when this was the last page (a page-numbered list without a
     total goes on after a short page, to confirm that the next one is empty)."""
-    if paging.style == "keyset":
+    if pages.style == "keyset":
         return _keyset_next(body, records)
-    if paging.style == "page":
+    if pages.style == "page":
         page = int(cursor or 1)
-        total = announced_total(paging, body)
+        total = announced_total(pages, path, body)
         if total is None:
             return page + 1
         per_page = _per_page(body, limit, records)
@@ -284,22 +221,22 @@ def _next_cursor(paging: Paging, body: Any, records: list[Any], cursor: Any, lim
     return body["nextPageToken"]
 
 
-def _start_position(paging: Paging, first: Any, limit: int | None) -> Any:
+def _start_position(pages: Pages, path: str, first: Any, limit: int | None) -> Any:
     """Check a start position given in the query (``page``, ``lastId`` or ``pageToken``) before any request."""
     if first is None:
         return None
-    name = _CURSOR_PARAM[paging.style]
-    if paging.style == "page":
+    name = pages.cursor_param
+    if pages.style == "page":
         page = _whole(first)
         if page is None or page < 1:
             raise TrackierConfigError(name, f"{first!r} is not a page number", "Pass a whole number from 1.")
-        if page > 1 and paging.total is not None and limit is None:
+        if page > 1 and pages.total is not None and limit is None:
             raise TrackierConfigError(
-                name, f"starting at page {page} of {paging.path} needs a page size, to count the records skipped",
+                name, f"starting at page {page} of {path} needs a page size, to count the records skipped",
                 "Pass page_size as well.",
             )
         return page
-    if paging.style == "keyset":
+    if pages.style == "keyset":
         if isinstance(first, bool) or not isinstance(first, (int, str)) or str(first).strip() == "":
             raise TrackierConfigError(name, f"{first!r} is not a record id", "Pass the id to continue after.")
         return first
@@ -323,7 +260,8 @@ class _Page:
 
 def iter_pages(
     fetch: FetchPage,
-    paging: Paging,
+    pages: Pages,
+    path: str,
     params: Mapping[str, Any] | None = None,
     *,
     limit: int | None = None,
@@ -339,15 +277,15 @@ def iter_pages(
     known keeps up to ``depth`` pages in flight. At most ``depth`` pages are held besides the one yielded.
     A start position in ``params`` (``page``, ``lastId`` or ``pageToken``) is checked before any request.
     """
-    limit = paging.check_limit(limit)
+    limit = check_limit(pages, limit, path)
     base = dict(params or {})
     if limit is not None:
         base["limit"] = limit
-    cursor_param = _CURSOR_PARAM[paging.style]
-    first = _start_position(paging, base.pop(cursor_param, None), limit)
-    first_page = first if paging.style == "page" and first is not None else 1
+    cursor_param = pages.cursor_param
+    first = _start_position(pages, path, base.pop(cursor_param, None), limit)
+    first_page = first if pages.style == "page" and first is not None else 1
     # With a keyset start the records before it are skipped, and no answer says how many: no count check.
-    counted = not (paging.style == "keyset" and first is not None)
+    counted = not (pages.style == "keyset" and first is not None)
     seen_pages: set[tuple[Any, ...]] = set()
     seen_cursors: set[Any] = set()
     seen_ids: set[int] = set()
@@ -365,58 +303,58 @@ def iter_pages(
     def check(body: Any, page: _Page) -> None:
         """Everything a page must satisfy before it is handed over (raises; see the module docstring)."""
         page.answers += 1
-        records = records_of(body, paging.records, paging.path)
-        total = announced_total(paging, body)
+        records = records_of(body, pages.records, path)
+        total = announced_total(pages, path, body)
         where = f"{cursor_param}={page.cursor!r}"
-        if paging.style == "cursor":
-            _check_cursor(paging.path, body, records, where)
+        if pages.style == "cursor":
+            _check_cursor(path, body, records, where)
         if records and _fingerprint(records) in seen_pages:
             raise TrackierPaginationError(
-                f"{paging.path} answered the same page twice ({where}); stopping instead of looping forever. "
+                f"{path} answered the same page twice ({where}); stopping instead of looping forever. "
                 "The server may be ignoring the paging parameter."
             )
         ids = [record_id(r) for r in records]
         keys = [hash(i) for i in ids if i is not None]
         if len(set(keys)) != len(keys):
-            raise _malformed(paging.path, f"a record appears twice in one page ({where})")
-        if paging.style == "keyset":
-            _check_keyset(paging.path, body, records, ids, page.cursor, where)
+            raise _malformed(path, f"a record appears twice in one page ({where})")
+        if pages.style == "keyset":
+            _check_keyset(path, body, records, ids, page.cursor, where)
         if records:
             repeated = sum(1 for k in keys if k in seen_ids)
             if repeated:
                 raise TrackierPageShiftError(
-                    f"{paging.path}: {repeated} record(s) of the page at {where} were already read: the list "
+                    f"{path}: {repeated} record(s) of the page at {where} were already read: the list "
                     "moved under the read (records inserted before the read position, or moved there)"
                 )
         if state["short"] is not None and records:
             raise TrackierPageShiftError(
-                f"{paging.path}: the page before {where} was short ({state['short']}) although more records "
+                f"{path}: the page before {where} was short ({state['short']}) although more records "
                 "follow: records are missing from it, or the list moved under the read"
             )
         high = state["high"]
-        if total is not None and high is not None and total < high and paging.style == "page":
+        if total is not None and high is not None and total < high and pages.style == "page":
             if page.ahead and page.answers == 1 and page.high_at_start != high:  # begun before that total came
-                raise _malformed(paging.path, f"the page at {where} predates a larger total; fetching it again")
+                raise _malformed(path, f"the page at {where} predates a larger total; fetching it again")
             raise TrackierPageShiftError(
-                f"{paging.path}: the list shrank from {high} to {total} records while it was read ({where}): "
+                f"{path}: the list shrank from {high} to {total} records while it was read ({where}): "
                 "records after the deleted ones moved back a page"
             )
         if total is None or not counted:
             return
-        skipped = (first_page - 1) * _per_page(body, limit, records) if paging.style == "page" else 0
+        skipped = (first_page - 1) * _per_page(body, limit, records) if pages.style == "page" else 0
         expected = max(0, total - skipped)
         read = state["delivered"] + len(records)
-        last = not records or _next_cursor(paging, body, records, page.cursor, limit) is None
+        last = not records or _next_cursor(pages, path, body, records, page.cursor, limit) is None
         if last and read < expected:
             raise _malformed(
-                paging.path,
+                path,
                 f"the list ended after {read} records ({where}) but the server announced {total}"
                 f"{f' ({skipped} of them before page {first_page})' if skipped else ''}; "
                 "refusing to deliver a short result",
             )
-        if last and read > expected and paging.style == "page":
+        if last and read > expected and pages.style == "page":
             raise _malformed(
-                paging.path, f"the list holds {read} records at its last page ({where}) but the server announced "
+                path, f"the list holds {read} records at its last page ({where}) but the server announced "
                 f"{total}; refusing to deliver records the total does not account for",
             )
 
@@ -424,17 +362,17 @@ def iter_pages(
     while pending:
         page = pending.popleft()
         body = page.complete(partial(check, page=page))
-        records = records_of(body, paging.records, paging.path)
+        records = records_of(body, pages.records, path)
         if not records:
             return
-        total = announced_total(paging, body)
+        total = announced_total(pages, path, body)
         if total is not None and (state["high"] is None or total > state["high"]):
             state["high"] = total
         seen_pages.add(_fingerprint(records))
         seen_ids.update(hash(i) for i in map(record_id, records) if i is not None)
         state["delivered"] += len(records)
-        following = _next_cursor(paging, body, records, page.cursor, limit)
-        if paging.style == "page" and total is None:
+        following = _next_cursor(pages, path, body, records, page.cursor, limit)
+        if pages.style == "page" and total is None:
             per_page = _per_page(body, limit, records)
             state["short"] = f"{len(records)} of {per_page} records" if len(records) < per_page else None
         if following is None:
@@ -444,11 +382,11 @@ def iter_pages(
             pending.clear()
             if following in seen_cursors:
                 raise TrackierPaginationError(
-                    f"{paging.path} handed back {cursor_param}={following!r} a second time; stopping instead of "
+                    f"{path} handed back {cursor_param}={following!r} a second time; stopping instead of "
                     "looping forever."
                 )
             launch(following)
-        high = state["high"] if paging.style == "page" and start is not None and total is not None else None
+        high = state["high"] if pages.style == "page" and start is not None and total is not None else None
         if high is not None:
             last_page = -(-high // _per_page(body, limit, records))
             while len(pending) < depth and pending[-1].cursor < last_page:
