@@ -68,6 +68,9 @@ CURSOR_LIES = {
     # a next flag with a null token: was "200 of 1,000"
     "flag, null token": {"kind": "replace_body", "body": '{"clicks": [{"id": "x1"}], "hasNextPage": true, '
                                                           '"nextPageToken": null}'},
+    # a next flag with a token that is not text
+    "flag, numeric token": {"kind": "replace_body", "body": '{"clicks": [{"id": "x3"}], "hasNextPage": true, '
+                                                             '"nextPageToken": 7}'},
     # a token without a flag
     "token, no flag": {"kind": "replace_body", "body": '{"clicks": [{"id": "x2"}], "hasNextPage": false, '
                                                         '"nextPageToken": "eyJ9"}'},
@@ -220,16 +223,39 @@ def test_a_page_that_keeps_nearly_repeating_fails_after_the_restarts_and_writes_
     assert len(ids) > 300 and _pages(trackier_conn, CONVERSIONS.path) <= 2 * 3  # each read stops at page 2
 
 
-def test_overlapping_keyset_pages_fail_and_write_nothing(trackier_conn, hook, tmp_path):
-    """Page 2 (after lastId=4) answered with ids 3..6: it overlaps page 1 (this passed the duplicates on)."""
+@pytest.mark.parametrize("first", [2, 3], ids=["ids 3-6", "ids 4-7"])
+def test_overlapping_keyset_pages_fail_and_write_nothing(trackier_conn, hook, tmp_path, first):
+    """Page 2 (after lastId=4) answered with ids from 3 or 4 on: it overlaps page 1 (this passed the duplicates
+    on)."""
     everyone = next(hook.pages("publishers.list", page_size=5000))
-    overlap = json.dumps({"publishers": everyone[2:6], "lastId": everyone[5]["id"],
+    overlap = json.dumps({"publishers": everyone[first:first + 4], "lastId": everyone[first + 3]["id"],
                           "pagination": {"totalCount": len(everyone), "perPage": 4}})
     trackier_conn.add_fault({"kind": "replace_body", "body": overlap, "path": PUBLISHERS.path, "skip": 1})
     out = tmp_path / "publishers.jsonl"
-    with pytest.raises(TrackierResponseError, match="overlap"):
+    with pytest.raises(TrackierResponseError, match="keyset pages overlap") as failed:
         export(hook, LISTS["keyset"], {}, out, parallel=4)
+    assert (failed.value.status, failed.value.method, failed.value.endpoint) == (200, "GET", PUBLISHERS.path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_keyset_page_answering_a_last_id_below_its_own_fails(trackier_conn, hook, tmp_path):
+    """Page 1 (ids 1-4) answers lastId 2: the next page would repeat ids 3 and 4."""
+    everyone = next(hook.pages("publishers.list", page_size=5000))
+    behind = json.dumps({"publishers": everyone[:4], "lastId": everyone[1]["id"],
+                         "pagination": {"totalCount": len(everyone), "perPage": 4}})
+    trackier_conn.add_fault({"kind": "replace_body", "body": behind, "path": PUBLISHERS.path})
+    with pytest.raises(TrackierResponseError, match="below its own id 4: the next page would overlap"):
+        export(hook, LISTS["keyset"], {}, tmp_path / "publishers.jsonl", parallel=1)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_keyset_pages_without_a_last_id_continue_after_their_last_record(trackier_conn, hook, tmp_path):
+    """An answer without ``lastId``: the next page starts after the page's last record's id."""
+    everyone = truth(hook, LISTS["keyset"], {})
+    trackier_conn.add_fault({"kind": "drift", "change": "remove", "field": "lastId", "path": PUBLISHERS.path})
+    out = tmp_path / "publishers.jsonl"
+    assert export(hook, LISTS["keyset"], {}, out, parallel=1) == len(everyone)
+    assert exported_ids(out) == everyone
 
 
 # ------------------------------------------------------------------------------ start positions
@@ -325,7 +351,7 @@ def test_incent_offers_without_a_total_missing_records_in_a_middle_page_fail(tra
         trackier_conn.add_fault({"kind": "replace_body", "body": short, "path": INCENT_OFFERS.path,
                                  "skip": 1 + 3 * read, "times": 1})
     trackier_conn.add_fault({"kind": "drift", "change": "remove", "field": "total", "path": INCENT_OFFERS.path})
-    with pytest.raises(TrackierPaginationError, match="short"):
+    with pytest.raises(TrackierPaginationError, match=r"was short \(3 of 6 records\).* kept changing"):
         _offers(tmp_path, "offers.jsonl").execute(context)
     assert list(tmp_path.iterdir()) == []
 
