@@ -289,7 +289,7 @@ def test_start_after_a_last_id_reads_the_rest(trackier_conn, hook, context, tmp_
 
 
 def test_start_at_a_page_token_reads_the_rest(trackier_conn, hook, tmp_path):
-    query = _click_window(trackier_conn)
+    query = {**_click_window(trackier_conn), "end": _ago(trackier_conn, hours=0.1)}  # ended: no new clicks
     everything = truth(hook, LISTS["cursor"], query)
     first = hook.call("clicks.list", query={**query, "limit": 100})
     rest = [record_id(r) for page in hook.pages("clicks.list", query={**query, "pageToken": first["nextPageToken"]},
@@ -351,7 +351,7 @@ def test_incent_offers_without_a_total_missing_records_in_a_middle_page_fail(tra
         trackier_conn.add_fault({"kind": "replace_body", "body": short, "path": INCENT_OFFERS.path,
                                  "skip": 1 + 3 * read, "times": 1})
     trackier_conn.add_fault({"kind": "drift", "change": "remove", "field": "total", "path": INCENT_OFFERS.path})
-    with pytest.raises(TrackierPaginationError, match=r"was short \(3 of 6 records\).* kept changing"):
+    with pytest.raises(TrackierPaginationError, match=r"(was short|already read).* kept changing"):
         _offers(tmp_path, "offers.jsonl").execute(context)
     assert list(tmp_path.iterdir()) == []
 
