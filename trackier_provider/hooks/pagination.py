@@ -64,6 +64,7 @@ from trackier_provider.exceptions import (
     TrackierPaginationError,
     TrackierResponseError,
 )
+from trackier_provider.hooks.envelopes import record_value
 
 log = logging.getLogger(__name__)
 
@@ -135,30 +136,12 @@ def announced_total(pages: Pages, path: str, body: Any) -> int | None:
 
 
 _ID_FIELDS = ("id", "_id")
-_DECODE = json.JSONDecoder()
 
 
 def record_id(record: Any) -> Any:
-    """The id of a record (``id``, else ``_id``), or None when it has none.
-
-    A record kept as the JSON text the server sent (``envelopes.RawJson``, or bytes) is not decoded whole when
-    its first key is ``id``: only that value is read. The one place that knows how records are represented.
-    """
-    if isinstance(record, (bytes, bytearray, memoryview)):
-        record = bytes(record).decode("utf-8", "surrogateescape")
-    if isinstance(record, str):
-        text = record.lstrip()
-        if text.startswith('{"id":'):
-            try:
-                value, _ = _DECODE.raw_decode(text, 6)
-            except ValueError:
-                value = None
-            if value is not None and not isinstance(value, (dict, list)):
-                return value
-        try:
-            record = json.loads(record)
-        except ValueError:
-            return None
+    """The id of a record (``id``, else ``_id``), or None when it has none; a record kept as the server sent it
+    (``msgspec.Raw``) is decoded first. The one place that knows how records are represented."""
+    record = record_value(record)
     if isinstance(record, Mapping):
         for name in _ID_FIELDS:
             value = record.get(name)
@@ -172,7 +155,7 @@ def _identity(record: Any) -> Any:
     found = record_id(record)
     if found is not None:
         return found
-    return record if isinstance(record, str) else json.dumps(record, sort_keys=True, default=str)
+    return json.dumps(record_value(record), sort_keys=True, default=str)
 
 
 def _fingerprint(records: list[Any]) -> tuple[Any, ...]:
@@ -266,7 +249,7 @@ def iter_pages(
     *,
     limit: int | None = None,
     start: StartPage | None = None,
-    depth: int = 1,
+    depth: int | Callable[[], int] = 1,
 ) -> Iterator[list[Any]]:
     """Yield each page's records (a list), in order, until the last page (the checks: see the module).
 
@@ -274,7 +257,8 @@ def iter_pages(
     only when the previous one has been consumed (strictly sequential). With ``start`` (which begins a
     request in the background and returns its completion), the next page is requested before the current
     one is yielded, so waiting overlaps the consumer's work; and a page-numbered endpoint whose total is
-    known keeps up to ``depth`` pages in flight. At most ``depth`` pages are held besides the one yielded.
+    known keeps up to ``depth`` pages in flight (a number, or a function asked each time, e.g. a bound in
+    bytes). At most ``depth`` pages are held besides the one yielded.
     A start position in ``params`` (``page``, ``lastId`` or ``pageToken``) is checked before any request.
     """
     limit = check_limit(pages, limit, path)
@@ -389,7 +373,7 @@ def iter_pages(
         high = state["high"] if pages.style == "page" and start is not None and total is not None else None
         if high is not None:
             last_page = -(-high // _per_page(body, limit, records))
-            while len(pending) < depth and pending[-1].cursor < last_page:
+            while len(pending) < (depth() if callable(depth) else depth) and pending[-1].cursor < last_page:
                 launch(pending[-1].cursor + 1)
         yield records
 
