@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from trackier_provider.api import MODELS, OPERATIONS, Operation
@@ -41,6 +42,10 @@ class EmulatorApp:
         register_all(self.router, self)
         _attach_body_models(self.router)
         self.admin = AdminApi(self)
+        #: Called as ``hook(method, path, query)`` before each API request is answered, holding the store's
+        #: lock: tests move the data between two page requests of one read here (Python API only; ``reset``
+        #: clears it).
+        self.before_answer: list[Callable[[str, str, dict[str, list[str]]], None]] = []
         self.reset()
 
     def reset(self) -> None:
@@ -55,6 +60,7 @@ class EmulatorApp:
         self.rate_limiter.configure(self.config.rate_limit)
         self.request_log.clear()
         self.clock.reset()
+        self.before_answer.clear()
 
     # --- pipeline -----------------------------------------------------------------------------
     def handle(self, request: Request) -> Outcome:
@@ -136,6 +142,9 @@ class EmulatorApp:
                 if problems:
                     name, problem = problems[0]
                     raise validation_error(f'"{name or "value"}" {problem}')
+            with self.store.lock:
+                for hook in self.before_answer:
+                    hook(request.method, request.path, query)
             if route.offload:
                 result: Any = route.endpoint(call)
             else:

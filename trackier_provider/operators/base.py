@@ -30,6 +30,7 @@ from trackier_provider.exceptions import (
     TrackierValidationError,
 )
 from trackier_provider.hooks.connection import SETTING_BOUNDS, VALIDATE_MODES
+from trackier_provider.hooks.pagination import restarting
 from trackier_provider.hooks.throttle import default_pool
 from trackier_provider.hooks.trackier import TrackierHook
 from trackier_provider.lineage import CreateRun, FetchRun, create_lineage, fetch_lineage
@@ -208,7 +209,8 @@ class TrackierFetchOperator(TrackierBaseOperator):
     :param max_parallel_pages: pages of a page-numbered list requested at once while earlier ones are written
         (default: the connection extra ``max_parallel_pages``, else 4; ``1`` requests each page only after the
         previous one was written). Rows are always written in order; memory is bounded by the pages held
-        ahead (see ``TrackierHook.pages``), never by the export.
+        ahead (see ``TrackierHook.pages``) plus about 80 bytes per record read (the hash that recognises a
+        record the list repeats, ``hooks.pagination``).
     """
 
     template_fields: Sequence[str] = ("output_path",)
@@ -296,14 +298,22 @@ class TrackierFetchOperator(TrackierBaseOperator):
         )
         window = self.resolve(context)
         self.lineage_run = FetchRun(window)
-        pages = self.fetch_pages(window, raw=spec is not None and spec.format == "jsonl")  # checked: no request yet
+        raw = spec is not None and spec.format == "jsonl"
+        first = [self.fetch_pages(window, raw=raw)]  # checked: no request yet
         if window is not None:
             self.log.info("Reading %s for %s", self.task_id, window.describe())
+
+        def read() -> Iterable[Sequence[Any]]:
+            """The pages checked above; after a list moved under the read, its pages from the start again."""
+            return first.pop() if first else self.fetch_pages(window, raw=raw)
+
+        # ``restarting`` reads again what moved under the read; the partial result is discarded (write_pages
+        # removes its temporary file when a read raises).
         if spec is None:
-            collected = self._collect(pages)
+            collected = restarting(lambda: self._collect(read()), what=self.task_id)
             self.lineage_run.wrote(None, len(collected))
             return scrub(collected)
-        rows = write_pages(pages, spec)
+        rows = restarting(lambda: write_pages(read(), spec), what=self.task_id)
         self.lineage_run.wrote(spec.uri, rows)
         self.log.info("Wrote %s records to %s", rows, spec.uri)
         described = window.describe() if window is not None else {"start": None, "end": None, "timezone": None}
