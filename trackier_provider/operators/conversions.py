@@ -11,7 +11,7 @@ from trackier_provider.exceptions import TrackierConfigError, TrackierResponseEr
 from trackier_provider.hooks.pagination import records_check
 from trackier_provider.operators.base import TrackierBaseOperator, TrackierWindowedFetchOperator
 from trackier_provider.outputs import read_records
-from trackier_provider.sensors.state import persistent_state
+from trackier_provider.task_state import persistent_state
 from trackier_provider.validation import (
     check_choice,
     check_flag,

@@ -1,4 +1,5 @@
-"""Where a sensor keeps readiness state between pokes, so reschedule mode needs no worker-local memory.
+"""Where a task keeps state between its tries or pokes, so no worker-local memory is needed: a sensor's
+readiness between pokes, an upload's record of what it posted (``operators.conversions``).
 
 * poke mode and the first check of a deferrable sensor: the sensor instance (one process, one run of
   ``execute``);
