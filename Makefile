@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-airflow-$(AIRFLOW_VERSION)
 PYTEST_ARGS ?=
 
-.PHONY: help venv test lint typecheck pytest demo airflow airflow-cli integration cluster bench docs clean
+.PHONY: help venv test lint typecheck pytest fuzz demo airflow airflow-cli integration cluster bench docs clean
 
 help:
 	@echo "make demo         set up, start the emulator and run every example DAG against it"
@@ -15,6 +15,7 @@ help:
 	@echo "make airflow-cli ARGS=\"connections test trackier_default\"   any airflow command in make airflow's environment"
 	@echo "make integration  real scheduler + triggerer run of report_pull"
 	@echo "make cluster      a distributed Airflow on loopback: Celery workers, PostgreSQL, Redis, S3"
+	@echo "make fuzz         the bad-input property with a fresh seed and FUZZ_EXAMPLES (1000) inputs per target"
 	@echo "make bench        print the benchmark figures and draw the throughput charts (docs/performance/)"
 	@echo "make docs         the documentation site in build/docs/html (warnings, broken references and links are errors)"
 	@echo "AIRFLOW_VERSION=2.11.2 VENV=.venv-airflow2 make pytest   the suite on Airflow 2.11"
@@ -38,6 +39,14 @@ pytest: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+#: The bad-input property explored: a fresh seed (printed, to replay a failure with --hypothesis-seed) and
+#: FUZZ_EXAMPLES inputs per target instead of the suite's fixed, derandomized budget.
+FUZZ_EXAMPLES ?= 1000
+fuzz: venv
+	@seed=$$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); echo "make fuzz: seed $$seed, $(FUZZ_EXAMPLES) examples per target"; \
+	TRACKIER_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/test_bad_input_hypothesis.py -p no:randomly \
+		--hypothesis-seed=$$seed --hypothesis-show-statistics -q $(PYTEST_ARGS)
 
 demo: venv
 	$(BIN)/python -m trackier_provider.demo

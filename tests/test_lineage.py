@@ -94,7 +94,7 @@ def test_fetch_reports_operation_window_and_file(trackier_conn, context, tmp_pat
 
 
 def test_fetch_to_xcom_has_no_output(trackier_conn, context):
-    op = TrackierFetchReportOperator(task_id="r", report="daily", timezone="Asia/Kolkata")
+    op = TrackierFetchReportOperator(task_id="r", report="daily", timezone="Asia/Kolkata", align_days=True)
     op.execute(context)
     events = serialized(op.get_openlineage_facets_on_complete(None))
     assert [d["name"] for d in events["inputs"]] == ["/v2/reports/daily"]

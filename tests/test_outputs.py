@@ -119,8 +119,8 @@ def test_static_output_path_is_an_outlet_asset(tmp_path: Path) -> None:
     op = TrackierFetchCampaignsOperator(task_id="c", output_path=path)
     assert [getattr(o, "uri", None) for o in op.outlets] == [asset_uri(path)]
     assert asset_uri(path) == f"file://{path}"
-    url = TrackierFetchCampaignsOperator(task_id="u", output_path="s3://bucket/campaigns.jsonl.gz")
-    assert [o.uri for o in url.outlets] == ["s3://bucket/campaigns.jsonl.gz"]
+    url = TrackierFetchCampaignsOperator(task_id="u", output_path="memory://bucket/campaigns.jsonl.gz")
+    assert [o.uri for o in url.outlets] == ["memory://bucket/campaigns.jsonl.gz"]
 
 
 def test_templated_output_path_declares_no_asset() -> None:

@@ -14,6 +14,7 @@ from trackier_provider.validation import (
     check_dotted_path,
     check_email,
     check_flag,
+    check_id,
     check_ids,
     check_json,
     check_number,
@@ -210,3 +211,41 @@ def test_dotted_paths() -> None:
     for bad in ("..", "func", "pkg..func", "pkg.1func", 5):
         with pytest.raises(TrackierConfigError):
             check_dotted_path("f", bad)
+
+
+@pytest.mark.parametrize(("text", "ids"), [("[1, 2]", ["1", "2"]), ('["a1", 2]', ["a1", "2"]), ("1, 2", ["1", "2"]),
+                                           ("[]", None)])
+def test_a_list_as_text_is_json_or_comma_separated(text, ids) -> None:
+    assert check_ids("ids", text) == ids
+
+
+@pytest.mark.parametrize("text", ["[1, 2", "['1']", '{"a": 1}', '"1"', "[[1]]", "[null]", "[1.5]"])
+def test_a_list_as_text_that_is_not_a_json_list_of_ids_is_refused(text) -> None:
+    with pytest.raises(TrackierConfigError) as info:
+        check_ids("ids", text)
+    assert info.value.field.startswith("ids")
+
+
+@pytest.mark.parametrize("hidden", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00a0", "\u202e", "\ue000"])
+def test_invisible_characters_in_ids_are_refused(hidden) -> None:
+    with pytest.raises(TrackierConfigError, match=f"U\\+{ord(hidden):04X}"):
+        check_id("id", f"12{hidden}3")
+    assert check_id("id", "12 3") == "12 3"  # a plain space is visible (and the server's to judge)
+
+
+@pytest.mark.parametrize(("text", "kwargs", "number"), [
+    ("10", {"whole": True}, 10), ("10.0", {"whole": True}, 10), ("1e3", {"whole": True}, 1000),
+    ("0.1", {}, 0.1), ("-2.50", {}, -2.5), ("12345678901234567890", {"whole": True}, 12345678901234567890),
+])
+def test_numbers_from_text_are_converted_when_exact(text, kwargs, number) -> None:
+    assert check_number("n", text, from_text=True, **kwargs) == number
+
+
+@pytest.mark.parametrize(("text", "kwargs"), [
+    ("1.00000000000000000001", {}), ("12345678901234567890.5", {"whole": True}), ("2.5", {"whole": True}),
+    ("1_000", {}), ("0x10", {}), ("\u0663", {}), ("1e400", {}), ("-inf", {}), ("NaN", {}),
+    ("1e99999999", {"whole": True}),
+])
+def test_numbers_from_text_that_are_not_exact_are_refused(text, kwargs) -> None:
+    with pytest.raises(TrackierConfigError):
+        check_number("n", text, from_text=True, **kwargs)

@@ -35,7 +35,14 @@ class TrackierConfigError(TrackierError, ValueError):
 
 
 class TrackierPaginationError(TrackierError):
-    """The server answered a page it had already sent: stop rather than loop forever."""
+    """The pages of a list do not add up: a page answered twice (stop rather than loop forever), or a list that
+    kept moving under an export until its restarts ran out (``hooks.pagination``)."""
+
+
+class TrackierPageShiftError(TrackierPaginationError):
+    """The list moved under a read in a way the read cannot repair (a record repeated, or a page-numbered list
+    shrank): what was read so far may lack a record that existed all along. An export that owns its output
+    discards it and starts again (``hooks.pagination.restarting``); any other reader fails with this error."""
 
 
 class TrackierAPIError(TrackierError):

@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import csv
 import gzip
+import importlib.util
 import io
 import json
 import logging
 import os
 import posixpath
 import re
+import stat
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -144,10 +146,7 @@ def output_spec(
         raise TrackierConfigError(
             field, f"the name {too_long[0][:40]!r}... is longer than {MAX_NAME_BYTES} bytes", "Use a shorter name."
         )
-    if compression not in COMPRESSIONS:
-        raise TrackierConfigError("compression", f"{compression!r} is not supported", "Use 'gzip', 'infer' or None.")
-    if output_format is not None and output_format not in FORMATS:
-        raise TrackierConfigError("output_format", f"{output_format!r} is not supported", "Use 'jsonl' or 'csv'.")
+    check_format(output_format, compression)
     if isinstance(target, str) and target.rstrip().endswith("/"):
         raise TrackierConfigError(
             field, f"{display_uri(target)!r} ends with '/', so it names a directory, not a file",
@@ -170,7 +169,44 @@ def output_spec(
             field, f"the extension .{extension} of {name!r} names a format that is not supported",
             f"Supported: {SUPPORTED}. Rename the file{override}.",
         )
+    if isinstance(target, str):
+        _check_protocol(field, target)
     return OutputSpec(target, fmt, use_gzip)  # type: ignore[arg-type]
+
+
+def _check_protocol(field: str, target: str) -> None:
+    """Refuse a URL whose protocol fsspec does not know, or whose backend package is not installed, without
+    importing anything (``s3://`` needs ``s3fs``, ``gs://`` ``gcsfs``, ...)."""
+    from fsspec.core import split_protocol
+    from fsspec.registry import known_implementations, registry
+
+    chain, _ = split_protocol(target)
+    for protocol in (chain or "").split("::"):
+        if not protocol or protocol in registry:
+            continue
+        known = known_implementations.get(protocol)
+        shown = display_uri(target)
+        if known is None:
+            raise TrackierConfigError(
+                field, f"{shown!r} uses the protocol {protocol}://, which fsspec does not know",
+                "Use a local path or a URL of an installed fsspec filesystem (file://, memory://, s3://, gs://, ...).",
+            )
+        module = str(known.get("class", "")).rpartition(".")[0]
+        if not module or importlib.util.find_spec(module.split(".")[0]) is None:
+            hint = known.get("err") or f"Install the package that provides {protocol}://."
+            raise TrackierConfigError(
+                field, f"{shown!r} needs the {module.split('.')[0] or protocol} package, which is not installed",
+                f"{hint} (on every worker), or use another target.",
+            )
+
+
+def check_format(output_format: Any, compression: Any) -> None:
+    """``output_format`` (None, ``"jsonl"``, ``"csv"``) and ``compression`` (``"gzip"``, ``"infer"``, None)
+    checked on their own, so a bad one fails even while ``output_path`` is unset or templated."""
+    if not (compression is None or (isinstance(compression, str) and compression in COMPRESSIONS)):
+        raise TrackierConfigError("compression", f"{compression!r} is not supported", "Use 'gzip', 'infer' or None.")
+    if not (output_format is None or (isinstance(output_format, str) and output_format in FORMATS)):
+        raise TrackierConfigError("output_format", f"{output_format!r} is not supported", "Use 'jsonl' or 'csv'.")
 
 
 def _is_storage_path(target: Any) -> bool:
@@ -286,10 +322,7 @@ def write_pages(pages: Iterable[Sequence[Any]], spec: OutputSpec) -> int:
     """
     fs, path = _filesystem(spec.target)
     directory, name = posixpath.split(path)
-    if fs.isdir(path):
-        raise TrackierConfigError(
-            "output_path", f"{spec.uri} is an existing directory", "Name a file inside it, e.g. .../data.jsonl.gz."
-        )
+    _check_existing(fs, path, spec.uri, "output_path")
     temporary = posixpath.join(directory, f".{name}{_TEMPORARY_MARK}{uuid.uuid4().hex}")
     try:
         if directory:
@@ -309,6 +342,42 @@ def write_pages(pages: Iterable[Sequence[Any]], spec: OutputSpec) -> int:
         raise
     log.info("Wrote %s rows (%s%s) to %s", rows, spec.format, ", gzip" if spec.gzip else "", spec.uri)
     return rows
+
+
+#: What ``os.stat`` says a path is, for the message refusing a target that is not a regular file.
+_SPECIAL_FILES = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _check_existing(fs: Any, path: str, uri: str, field: str, *, must_exist: bool = False) -> None:
+    """Refuse a target that exists but is not a regular file (a directory, a FIFO, a device, a socket, or a
+    symbolic link to one), before anything is opened; with ``must_exist``, also one that does not exist."""
+    try:
+        info = fs.info(path)
+    except (FileNotFoundError, NotADirectoryError):  # NotADirectoryError: a parent is a file
+        info = None
+    if info is None:
+        if must_exist:
+            raise TrackierConfigError(field, f"{uri} does not exist", "Check the path (and the worker's access).")
+        return
+    kind = info.get("type")
+    if kind == "directory":
+        raise TrackierConfigError(
+            field, f"{uri} is an existing directory", "Name a file inside it, e.g. .../data.jsonl.gz."
+        )
+    if kind != "file":
+        what = "not a regular file"
+        mode = info.get("mode")
+        if isinstance(mode, int):
+            what = next((name for test, name in _SPECIAL_FILES if test(mode)), what)
+        link = " (through a symbolic link)" if info.get("islink") else ""
+        action = "read from" if must_exist else "replaced or written to"
+        raise TrackierConfigError(
+            field, f"{uri} is {what}{link}, which is not {action}",
+            "Name a regular file (or a path that does not exist yet).",
+        )
 
 
 def _remove_stale_temporaries(fs: Any, directory: str, name: str) -> None:
@@ -336,24 +405,52 @@ def read_records(target: Any, *, field: str = "conversions_path") -> Iterable[di
     """Read back a JSON Lines or CSV file written by ``write_records`` (or any such file), streaming.
 
     Used by the conversion upload to take its rows from a file (``field`` is the argument errors name);
-    the format comes from the extension as in ``output_spec``, gzip from ``.gz``.
+    the format comes from the extension as in ``output_spec``, gzip from ``.gz``. A file that is missing, is
+    not a regular file, or cannot be read as UTF-8 (gzip) JSON Lines or CSV is a ``TrackierConfigError``
+    naming the line, before the caller has used any record.
     """
     spec = output_spec(target, field=field)
     fs, path = _filesystem(target)
-    with fs.open(path, "rb") as raw:
-        stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if spec.gzip else raw  # type: ignore[assignment]
-        text = io.TextIOWrapper(stream, encoding="utf-8", newline="" if spec.format == "csv" else None)
-        if spec.format == "csv":
-            for row in csv.DictReader(text):
-                extra = row.pop(EXTRA_COLUMN, None)
-                record: dict[str, Any] = {k: v for k, v in row.items() if v not in (None, "")}
-                if extra:
-                    record.update(json.loads(extra))
-                yield record
-        else:
-            for line in text:
-                if line.strip():
-                    yield json.loads(line)
+    _check_existing(fs, path, spec.uri, field, must_exist=True)
+    line = 0
+    fix = f"Check the file: {SUPPORTED}, UTF-8 text."
+    try:
+        with fs.open(path, "rb") as raw:
+            stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if spec.gzip else raw  # type: ignore[assignment]
+            text = io.TextIOWrapper(stream, encoding="utf-8", newline="" if spec.format == "csv" else None)
+            if spec.format == "csv":
+                reader = csv.DictReader(text)
+                for row in reader:
+                    line = reader.line_num
+                    yield _csv_record(row)
+            else:
+                for content in text:
+                    line += 1
+                    if content.strip():
+                        yield json.loads(content)
+    except TrackierConfigError:
+        raise
+    except UnicodeDecodeError:
+        raise TrackierConfigError(field, f"{spec.uri} is not UTF-8 text (after line {line})", fix) from None
+    except (ValueError, RecursionError, csv.Error) as exc:  # JSONDecodeError is a ValueError
+        problem = f"line {max(line, 1)} of {spec.uri} is not valid {spec.format.upper()}"
+        raise TrackierConfigError(field, f"{problem}: {str(exc)[:200]}", fix) from None
+    except (OSError, EOFError) as exc:  # a bad or truncated gzip stream, a permission, a vanished file
+        raise TrackierConfigError(field, f"{spec.uri} cannot be read: {type(exc).__name__}: {str(exc)[:200]}",
+                                  fix) from None
+
+
+def _csv_record(row: dict[Any, Any]) -> dict[str, Any]:
+    """A CSV row as a record: empty cells left out, the ``_extra`` column's JSON object merged in. Cells beyond
+    the header's columns stay under the key None (``csv.DictReader``'s way), for the caller to judge."""
+    extra = row.pop(EXTRA_COLUMN, None)
+    record: dict[str, Any] = {k: v for k, v in row.items() if v not in (None, "")}
+    if extra:
+        more = json.loads(extra)
+        if not isinstance(more, dict):
+            raise ValueError(f"the {EXTRA_COLUMN} column holds {type(more).__name__}, not a JSON object")
+        record.update(more)
+    return record
 
 
 __all__ = [
@@ -363,6 +460,7 @@ __all__ = [
     "OutputSpec",
     "asset_uri",
     "batches",
+    "check_format",
     "display_uri",
     "is_templated",
     "output_spec",

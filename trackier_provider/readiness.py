@@ -182,6 +182,10 @@ class ReportReadiness:
 # ------------------------------------------------------------------------------------ jobs
 JOB_DONE = frozenset({"completed", "complete", "success", "succeeded", "done"})
 JOB_FAILED = frozenset({"failed", "failure", "error", "cancelled", "canceled"})
+#: Statuses of a job that is still queued or running. Any status outside these three sets (a number, an
+#: empty or unknown word) is an answer the provider cannot judge: it fails rather than waits forever.
+JOB_RUNNING = frozenset({"pending", "queued", "created", "waiting", "progress", "in_progress", "processing",
+                         "running", "started"})
 RESULT_COUNTS = ("rows", "inserted", "updated", "errors")
 
 
@@ -236,10 +240,21 @@ def read_job(job_id: str, payload: Any) -> JobProgress:
     raw = job.get("result")
     result: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
     lines = payload.get("log") or []
+    if not isinstance(lines, list):
+        lines = [lines]
     log = [str(line.get("message", "")) if isinstance(line, Mapping) else str(line) for line in lines]
+    status = job.get("status")
+    known = JOB_DONE | JOB_FAILED | JOB_RUNNING
+    if not isinstance(status, str) or status.strip().lower() not in known:
+        raise TrackierResponseError(
+            f"job {job_id} has the status {status!r}, which is none of {', '.join(sorted(known))}; waiting "
+            "could last forever",
+            method="GET", endpoint=job_call(job_id).path,
+            hint="Check the job in the Trackier panel; if Trackier added a status, report it to the provider.",
+        )
     return JobProgress(
         job_id=job_id,
-        status=str(job.get("status") or "unknown").lower(),
+        status=status.strip().lower(),
         result={str(k): _count(v) for k, v in result.items()},
         log=log,
     )

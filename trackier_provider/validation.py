@@ -11,11 +11,13 @@ a message: only the rule they break.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
 from collections.abc import Collection, Mapping
 from datetime import timedelta
+from decimal import Decimal
 from numbers import Integral, Real
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,6 +38,17 @@ _DOTTED_PATH = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
 #: How deep a JSON body or a filter may nest.
 MAX_DEPTH = 20
+#: Unicode categories refused inside an id besides control characters: format characters (zero-width space,
+#: joiners, direction marks, byte order mark), private-use and unassigned code points, and spaces other than
+#: the plain one (no-break, thin, ideographic, ...).
+_INVISIBLE_IN_IDS = frozenset({"Cf", "Co", "Cn", "Zs"})
+#: A number written as text: ASCII digits, optional sign, decimal point and exponent (no ``1_000``, ``0x10``,
+#: ``nan``, ``inf`` or digits of other scripts).
+_NUMBER_TEXT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+#: Beyond 10**308 no float exists, and no whole number Trackier takes is that long.
+MAX_EXPONENT = 308
+#: Characters that make a string a (JSON) list rather than comma-separated values.
+_LIST_MARKS = frozenset('[]{}"')
 URL_SCHEMES = ("http", "https")
 #: Sort directions of the list endpoints that take one.
 DIRECTIONS = ("asc", "desc")
@@ -99,12 +112,9 @@ def check_number(
             raise TrackierConfigError(field, "is required", f"Pass {field} as a number.")
         return None
     given = value
-    if from_text and isinstance(value, str):
-        try:
-            given = int(value.strip()) if whole and value.strip().lstrip("+-").isdigit() else float(value)
-        except ValueError:
-            given = None
     kind = "a whole number" if whole else "a number"
+    if from_text and isinstance(value, str):
+        given = _number_from_text(field, value, whole=whole, kind=kind)
     if isinstance(given, bool) or not isinstance(given, Real):
         raise TrackierConfigError(field, f"must be {kind}, got {value!r}", f"Pass {field} as {kind}.")
     number: float
@@ -123,6 +133,33 @@ def check_number(
         low = f">= {at_least}" if at_least is not None else (f"> {above}" if above is not None else "")
         bounds = " and ".join(b for b in (low, f"<= {at_most}" if at_most is not None else "") if b)
         raise TrackierConfigError(field, f"must be {bounds}, got {value!r}", f"Pass {field} within that range.")
+    return number
+
+
+def _number_from_text(field: str, value: str, *, whole: bool, kind: str) -> Any:
+    """The number a text spells (ASCII digits, an optional sign, point and exponent), only when exact: a
+    whole number from a fraction, or a float that is not the number written (more digits than a float
+    holds), is refused rather than rounded. None when the text is not a number."""
+    text = value.strip()
+    if not _NUMBER_TEXT.fullmatch(text):
+        if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+            raise TrackierConfigError(field, f"must be a finite number, got {value!r}", f"Pass {field} as {kind}.")
+        return None
+    exact = Decimal(text)
+    if exact.is_zero():
+        return 0 if whole else 0.0
+    if exact.adjusted() > MAX_EXPONENT:
+        raise TrackierConfigError(field, f"must be a finite number, got {value!r}", f"Pass {field} as {kind}.")
+    if whole:
+        if exact != exact.to_integral_value():
+            raise TrackierConfigError(field, f"must be a whole number, got {value!r}", f"Pass {field} as {kind}.")
+        return int(exact)
+    number = float(exact)
+    if not math.isfinite(number) or Decimal(repr(number)) != exact:
+        raise TrackierConfigError(
+            field, f"{value!r} cannot be sent exactly as a number (it would be rounded to {number!r})",
+            f"Pass {field} with at most 15 significant digits.",
+        )
     return number
 
 
@@ -157,11 +194,17 @@ def require_choice(field: str, value: Any, allowed: Collection[str]) -> str:
 
 
 def _items(field: str, values: Any, what: str) -> list[tuple[str, Any]]:
-    """``(field[i], item)`` for a list, tuple or set; a comma-separated string gives its non-blank parts."""
+    """``(field[i], item)`` for a list, tuple or set; a comma-separated string gives its non-blank parts.
+
+    A string holding brackets, braces or quotes (a list rendered by a template, ``"[1, 2]"``) is read as a
+    JSON list or refused: it is never split on its commas.
+    """
     if values is None or values == "":
         return []
     if isinstance(values, str):
-        return [(field, part) for part in values.split(",") if part.strip()]
+        if _LIST_MARKS.isdisjoint(values):
+            return [(field, part) for part in values.split(",") if part.strip()]
+        values = _json_list(field, values, what)
     if not isinstance(values, (list, tuple, set, frozenset)):
         raise TrackierConfigError(
             field, f"must be a list of {what}, got {type(values).__name__}",
@@ -170,8 +213,21 @@ def _items(field: str, values: Any, what: str) -> list[tuple[str, Any]]:
     return [(f"{field}[{index}]", item) for index, item in enumerate(values)]
 
 
+def _json_list(field: str, text: str, what: str) -> list[Any]:
+    fix = (f"Render a list as JSON (e.g. {{{{ ti.xcom_pull(...) | tojson }}}}), or pass a comma-separated string "
+           f"of {what} such as 1,2.")
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        raise TrackierConfigError(field, f"{text[:80]!r} looks like a list but is not JSON", fix) from None
+    if not isinstance(parsed, list):
+        raise TrackierConfigError(field, f"{text[:80]!r} is JSON but not a list", fix)
+    return parsed
+
+
 def check_choices(field: str, values: Any, allowed: Collection[str] | None = None) -> list[str]:
-    """Names from a list or a comma-separated string, each checked (and one of ``allowed`` when given)."""
+    """Names from a list, a comma-separated string or a JSON list as text, each checked (and one of ``allowed``
+    when given)."""
     names: list[str] = []
     for where, item in _items(field, values, "names"):
         name = check_choice(where, item, allowed) if allowed is not None else check_text(where, item)
@@ -192,7 +248,8 @@ def check_dotted_path(field: str, value: Any) -> str:
 
 
 def check_id(field: str, value: Any) -> str:
-    """One object id (numeric or hash), as text: a whole number >= 0 or text without control characters."""
+    """One object id (numeric or hash), as text: a whole number >= 0 or text without control or invisible
+    characters (zero-width space, no-break space, ...)."""
     if isinstance(value, bool) or not isinstance(value, (str, Integral, type(None))):
         raise TrackierConfigError(
             field, f"must be an id (text or a whole number), got {type(value).__name__}", f"Pass the {field}."
@@ -202,11 +259,18 @@ def check_id(field: str, value: Any) -> str:
     text = check_text(field, value)
     if text is None:
         raise TrackierConfigError(field, "is required" if value is None else "is empty", f"Pass the {field}.")
+    hidden = next((c for c in text if c != " " and unicodedata.category(c) in _INVISIBLE_IN_IDS), None)
+    if hidden is not None:
+        raise TrackierConfigError(
+            field, f"contains the invisible character U+{ord(hidden):04X} in {text!r}",
+            "Remove it (copying from a web page can bring a zero-width or no-break space).",
+        )
     return text
 
 
 def check_ids(field: str, values: Any) -> list[str] | None:
-    """Ids from a list, a single id or a comma-separated string, each checked; None when there are none."""
+    """Ids from a list, a single id, a comma-separated string or a JSON list as text, each checked; None when
+    there are none."""
     if isinstance(values, Integral) and not isinstance(values, bool):
         values = [values]
     ids = [check_id(where, item) for where, item in _items(field, values, "ids")]

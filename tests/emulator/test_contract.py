@@ -58,7 +58,9 @@ SPEC_DEFECTS = {
     "fraud_rules.update": "no response is documented (nor a request body)",
     "fraud_rules.delete": "no response is documented",
     "smart_links.list": "the list's records (smartlink) are typed as one smartlink object, not an array",
-    "fraud_rules.list": "the list's records (data.fraudRules) are typed as one fraud rule object, not an array",
+    "fraud_rules.list": "the list's records (data.fraudRules) are typed as one fraud rule object, not an array "
+    "(and so is the spec's example answer); the emulator serves a list and the provider reads a list, refusing "
+    "an object there",
 }
 
 

@@ -25,10 +25,30 @@ class RecordingTI:
         self.xcom[key] = value
 
 
+class TaskStateStore:
+    """Stands in for Airflow 3.3's ``context["task_state_store"]`` (a JSON value per key, kept across the
+    tries of one task instance): a direct ``execute`` has no task runner to provide it. dag.test() runs
+    (tests/operators/test_input_dag_runs.py) use Airflow's own."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    def set(self, key: str, value: Any, **kwargs: Any) -> None:
+        self.values[key] = value
+
+    def delete(self, key: str) -> None:
+        self.values.pop(key, None)
+
+
 @pytest.fixture
 def context() -> dict[str, Any]:
-    """A task context with a one-day data interval (2026-11-20 UTC) and a recording task instance."""
-    return {"ti": RecordingTI(), "data_interval_start": INTERVAL_START, "data_interval_end": INTERVAL_END}
+    """A task context with a one-day data interval (2026-11-20 UTC), a recording task instance and a task
+    state store."""
+    return {"ti": RecordingTI(), "data_interval_start": INTERVAL_START, "data_interval_end": INTERVAL_END,
+            "task_state_store": TaskStateStore()}
 
 
 @pytest.fixture

@@ -109,55 +109,99 @@ def test_exactly_one_source_of_rows() -> None:
         TrackierUploadConversionsOperator(task_id="u", conversions=[], conversions_path="/x.jsonl")
 
 
-def _retry_context(context, try_number: int, started_minutes_ago: float = 1.0) -> dict:
-    from datetime import datetime, timedelta, timezone
-    from types import SimpleNamespace
-
+def _try(context, try_number: int) -> dict:
+    """The context of one try of the task instance of ``context`` (same task state store, the next try)."""
     from tests.operators.conftest import RecordingTI
 
-    run = SimpleNamespace(start_date=datetime.now(timezone.utc) - timedelta(minutes=started_minutes_ago))
-    return {**context, "ti": RecordingTI(try_number=try_number), "dag_run": run}
+    return {**context, "ti": RecordingTI(try_number=try_number)}
 
 
 UPLOAD_ROWS = [{"campaign_id": 1, "publisher_id": 1, "payout": 1.5}, {"campaign_id": 2, "publisher_id": 3}]
+OTHER_ROWS = [{"campaign_id": 1, "publisher_id": 3, "payout": 9.5}, {"campaign_id": 2, "publisher_id": 1}]
+LOSE_THE_ANSWER = {"kind": "drop", "method": "POST", "path": "/v2/conversions/bulkUpload", "when": "after",
+                   "times": 1}
+
+
+def _rows_of(emu) -> dict[str, list]:
+    """Job id -> the rows Trackier took into it."""
+    rows: dict[str, list] = {}
+    for row in emu.store.uploaded_conversions:
+        rows.setdefault(row["job_id"], []).append({k: v for k, v in row.items() if k not in ("job_id", "row")})
+    return rows
 
 
 def test_a_retried_upload_reuses_the_job_of_the_earlier_try(trackier_conn, context) -> None:
     """The connection drops after Trackier created the job: the retry finds that job and uploads nothing."""
     from trackier_provider.exceptions import TrackierConnectionError
 
-    trackier_conn.add_fault({"kind": "drop", "method": "POST", "path": "/v2/conversions/bulkUpload",
-                             "when": "after", "times": 1})
+    trackier_conn.add_fault(LOSE_THE_ANSWER)
     op = TrackierUploadConversionsOperator(task_id="u", conversions=UPLOAD_ROWS)
     with pytest.raises(TrackierConnectionError):
-        op.execute(_retry_context(context, 1))
+        op.execute(_try(context, 1))
     assert len(trackier_conn.store.jobs) == 1
-    job_id = op.execute(_retry_context(context, 2))
+    job_id = op.execute(_try(context, 2))
     assert list(trackier_conn.store.jobs) == [job_id]
     assert len(api_calls(trackier_conn, "POST", "/v2/conversions/bulkUpload")) == 1
+    assert context["task_state_store"].values == {}  # nothing left behind once the task succeeded
 
 
-def test_a_retry_without_an_earlier_job_uploads(trackier_conn, context) -> None:
+def test_a_retry_whose_earlier_post_never_arrived_uploads(trackier_conn, context) -> None:
+    from trackier_provider.exceptions import TrackierServerError
+
+    trackier_conn.add_fault({"kind": "status", "status": 500, "method": "POST",
+                             "path": "/v2/conversions/bulkUpload", "times": 1})
     op = TrackierUploadConversionsOperator(task_id="u", conversions=UPLOAD_ROWS)
-    job_id = op.execute(_retry_context(context, 3))
+    with pytest.raises(TrackierServerError):
+        op.execute(_try(context, 1))
+    assert trackier_conn.store.jobs == {}
+    job_id = op.execute(_try(context, 2))
+    assert list(_rows_of(trackier_conn)) == [job_id] and len(_rows_of(trackier_conn)[job_id]) == 2
+
+
+def test_a_retry_without_a_record_of_an_earlier_post_uploads(trackier_conn, context) -> None:
+    job_id = TrackierUploadConversionsOperator(task_id="u", conversions=UPLOAD_ROWS).execute(_try(context, 3))
     assert list(trackier_conn.store.jobs) == [job_id]
     assert [r["path"] for r in trackier_conn.requests] == ["/v2/jobs", "/v2/conversions/bulkUpload"]
 
 
-def test_a_job_of_another_size_or_before_the_run_is_not_taken(trackier_conn, context) -> None:
-    TrackierUploadConversionsOperator(task_id="u", conversions=UPLOAD_ROWS[:1]).execute(_retry_context(context, 1))
-    op = TrackierUploadConversionsOperator(task_id="u", conversions=UPLOAD_ROWS)
-    second = op.execute(_retry_context(context, 2))
-    assert len(trackier_conn.store.jobs) == 2
-    # A run that started 10 minutes from now (beyond the 5-minute clock-skew allowance) owns neither job.
-    third = op.execute(_retry_context(context, 2, started_minutes_ago=-10))
-    assert third != second and len(trackier_conn.store.jobs) == 3
+def test_a_job_of_the_same_size_from_another_task_is_never_taken(trackier_conn, context) -> None:
+    """Task A uploads 2 rows; task B (2 other rows) loses its answer: B's retry returns B's job, not A's."""
+    from trackier_provider.exceptions import TrackierConnectionError
+
+    a = TrackierUploadConversionsOperator(task_id="a", conversions=OTHER_ROWS).execute(_try(context, 1) | {
+        "task_state_store": type(context["task_state_store"])()})
+    trackier_conn.add_fault(LOSE_THE_ANSWER)
+    b = TrackierUploadConversionsOperator(task_id="b", conversions=UPLOAD_ROWS)
+    with pytest.raises(TrackierConnectionError):
+        b.execute(_try(context, 1))
+    b_job = b.execute(_try(context, 2))
+    rows = _rows_of(trackier_conn)
+    assert b_job != a and len(rows) == 2
+    assert rows[a] == OTHER_ROWS and rows[b_job] == UPLOAD_ROWS
+
+
+def test_other_rows_on_a_retry_never_adopt_the_earlier_job(trackier_conn, context) -> None:
+    from trackier_provider.exceptions import TrackierConnectionError
+
+    trackier_conn.add_fault(LOSE_THE_ANSWER)
+    with pytest.raises(TrackierConnectionError):
+        TrackierUploadConversionsOperator(task_id="u", conversions=OTHER_ROWS).execute(_try(context, 1))
+    job_id = TrackierUploadConversionsOperator(task_id="u", conversions=UPLOAD_ROWS).execute(_try(context, 2))
+    assert len(trackier_conn.store.jobs) == 2 and _rows_of(trackier_conn)[job_id] == UPLOAD_ROWS
 
 
 def test_two_candidate_jobs_fail_loudly(trackier_conn, context) -> None:
+    """Another upload of the same size lands between this task's post and its retry: which job is this
+    task's cannot be told, so the retry fails (and uploads nothing) rather than guess."""
+    from trackier_provider.exceptions import TrackierConnectionError, TrackierResponseError
+
+    trackier_conn.add_fault(LOSE_THE_ANSWER)
     op = TrackierUploadConversionsOperator(task_id="u", conversions=UPLOAD_ROWS)
-    op.execute(_retry_context(context, 1))
-    TrackierUploadConversionsOperator(task_id="v", conversions=UPLOAD_ROWS).execute(_retry_context(context, 1))
-    with pytest.raises(TrackierConfigError, match="ambiguous"):
-        op.execute(_retry_context(context, 2))
+    with pytest.raises(TrackierConnectionError):
+        op.execute(_try(context, 1))
+    TrackierUploadConversionsOperator(task_id="v", conversions=OTHER_ROWS).execute(
+        _try(context, 1) | {"task_state_store": type(context["task_state_store"])()})
+    with pytest.raises(TrackierResponseError, match="ambiguous"):
+        op.execute(_try(context, 2))
     assert len(trackier_conn.store.jobs) == 2
+    assert len(api_calls(trackier_conn, "POST", "/v2/conversions/bulkUpload")) == 2

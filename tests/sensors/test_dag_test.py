@@ -16,7 +16,7 @@ import pytest
 
 from tests.sensors.dags import CAPTURED, job_deferred, report_deferred, report_reschedule
 from tests.triggers.emulated import GOOD_ROWS, create_job, old_day
-from trackier_provider.sensors.state import VARIABLE_PREFIX
+from trackier_provider.task_state import VARIABLE_PREFIX
 from trackier_provider.version_compat import AIRFLOW_V_3_0_PLUS
 
 pytestmark = pytest.mark.dagtest

@@ -15,7 +15,7 @@ from tests.triggers.emulated import SETTLE_SECONDS, first_event, old_day, young_
 from trackier_provider.exceptions import TrackierAuthenticationError, TrackierConfigError, TrackierError
 from trackier_provider.hooks.trackier import TrackierHook
 from trackier_provider.sensors.report import TrackierReportSensor
-from trackier_provider.sensors.state import VariableState, variable_key
+from trackier_provider.task_state import VariableState, variable_key
 from trackier_provider.triggers.report import TrackierReportTrigger
 from trackier_provider.version_compat import (
     AIRFLOW_V_3_0_PLUS,

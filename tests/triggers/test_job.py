@@ -63,3 +63,11 @@ def test_job_trigger_refuses_without_a_request(emu, bad) -> None:
     assert event.payload["status"] == "error"
     assert "job_id" in event.payload["message"]
     assert emu.requests == []
+
+
+def test_a_job_status_the_provider_does_not_know_is_an_error_not_a_wait(emu):
+    """``status: 5`` would otherwise keep the trigger polling until its deadline."""
+    emu.add_fault({"kind": "replace_body", "method": "GET", "path": "/v2/jobs/",
+                   "body": json.dumps({"success": True, "job": {"_id": "j1", "status": 5}, "log": []})})
+    event = asyncio.run(first_event(make("65a1b2c3d4e5f60718293a4b")))
+    assert event.payload["status"] == "error" and "status 5" in event.payload["message"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from numbers import Integral
 from typing import Any
 
@@ -31,6 +30,7 @@ from trackier_provider.validation import (
     check_password,
     check_text,
 )
+from trackier_provider.windows import check_day
 
 _TRUE, _FALSE = ("true", "1"), ("false", "0")
 
@@ -152,7 +152,7 @@ def check_value(field_name: str, param: Param, value: Any) -> Any:
     if kind == "boolean":
         return _flag(field_name, value)
     if kind == "date":
-        return _day(field_name, value)
+        return check_day(field_name, value)
     if kind == "id":
         return check_id(field_name, value)
     if kind == "array":
@@ -172,16 +172,6 @@ def _flag(field_name: str, value: Any) -> bool:
     if text in _TRUE or text in _FALSE:
         return text in _TRUE
     raise TrackierConfigError(field_name, f"must be True or False, got {value!r}", f"Pass {field_name}=True or False.")
-
-
-def _day(field_name: str, value: Any) -> str:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value.isoformat()
-    text = check_text(field_name, value) if not isinstance(value, datetime) else None
-    try:
-        return datetime.strptime(text or "", "%Y-%m-%d").date().isoformat()
-    except ValueError:
-        raise TrackierConfigError(field_name, f"must be a date (YYYY-MM-DD), got {value!r}", "Pass a date.") from None
 
 
 def _object(field_name: str, param: Param, value: Any) -> dict[str, Any]:

@@ -598,7 +598,7 @@ OPERATIONS: Mapping[str, Operation] = index(
             q("pub_ids", "array"),
             q("adv_ids", "array"),
         ),
-        pages=page("impressions", min_limit=100, max_limit=10000, total="pagination.total"),
+        pages=page("impressions", min_limit=100, max_limit=10000, total="pagination.total", total_optional=True),
     ),
     # incent_offers
     op(
@@ -615,7 +615,7 @@ OPERATIONS: Mapping[str, Operation] = index(
             # The spec lists none, but the offers can be filtered (objective, geo...) as the other lists are.
             q("filters", "object", documented=False),
         ),
-        pages=page("campaigns", default_limit=100, total="total"),
+        pages=page("campaigns", default_limit=100, total="total", total_optional=True),
     ),
     # invoices
     op("invoices.create", "POST", "/v2/invoices", body="InvoicesCreate"),

@@ -69,7 +69,10 @@ class Param:
 class Pages:
     """How a list operation pages: the style, where its records sit (dotted) and its page-size bounds.
 
-    ``total`` is where every answer announces the list's total (dotted), for operations that always do.
+    ``total`` is where an answer announces the list's total (dotted), for operations that announce one;
+    ``total_optional`` marks those whose answers may omit it (Trackier's own example answer has none): their
+    pages are then verified by the fallback rule of ``hooks.pagination`` (read until a short page, which must
+    be followed by an empty one; every record's id checked against those already read).
     """
 
     style: PagingStyle
@@ -78,6 +81,7 @@ class Pages:
     min_limit: int | None = None
     max_limit: int | None = None
     total: str | None = None
+    total_optional: bool = False
 
     @property
     def cursor_param(self) -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from trackier_provider.api import MODELS, OPERATIONS, Operation
-from trackier_provider.emulator import auth, drift
+from trackier_provider.emulator import auth, drift, examples
 from trackier_provider.emulator.clock import Clock
 from trackier_provider.emulator.config import EmulatorConfig
 from trackier_provider.emulator.errors import ApiError, error_body, validation_error
@@ -41,6 +42,10 @@ class EmulatorApp:
         register_all(self.router, self)
         _attach_body_models(self.router)
         self.admin = AdminApi(self)
+        #: Called as ``hook(method, path, query)`` before each API request is answered, holding the store's
+        #: lock: tests move the data between two page requests of one read here (Python API only; ``reset``
+        #: clears it).
+        self.before_answer: list[Callable[[str, str, dict[str, list[str]]], None]] = []
         self.reset()
 
     def reset(self) -> None:
@@ -55,6 +60,7 @@ class EmulatorApp:
         self.rate_limiter.configure(self.config.rate_limit)
         self.request_log.clear()
         self.clock.reset()
+        self.before_answer.clear()
 
     # --- pipeline -----------------------------------------------------------------------------
     def handle(self, request: Request) -> Outcome:
@@ -93,7 +99,10 @@ class EmulatorApp:
             return Outcome(json_response(body, status, headers), plan.delay), fault
         if plan.repeat_page:
             query = {k: v for k, v in query.items() if k not in PAGING_PARAMS}
-        response = self.dispatch(request, query)
+        if terminal is not None and terminal.example is not None:
+            response = examples.respond(self, terminal.example, request, query)
+        else:
+            response = self.dispatch(request, query)
         return self._after(response, plan), fault
 
     def _after(self, response: Response, plan: FaultPlan) -> Outcome:
@@ -133,6 +142,9 @@ class EmulatorApp:
                 if problems:
                     name, problem = problems[0]
                     raise validation_error(f'"{name or "value"}" {problem}')
+            with self.store.lock:
+                for hook in self.before_answer:
+                    hook(request.method, request.path, query)
             if route.offload:
                 result: Any = route.endpoint(call)
             else:

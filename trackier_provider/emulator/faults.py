@@ -30,6 +30,7 @@ from types import MappingProxyType
 from typing import Any
 
 from trackier_provider.emulator import drift as drifts
+from trackier_provider.emulator import examples
 from trackier_provider.emulator.errors import validation_error
 from trackier_provider.emulator.http import BODYLESS
 
@@ -138,6 +139,8 @@ KINDS: Mapping[str, Kind] = MappingProxyType({
     "repeat_page": _kind(answers=False, body=False),
     "drift": _kind({name: (lambda n, v: v) for name in drifts.FIELDS}, answers=False, body=False,
                    parse=drifts.parse),
+    # Trackier's documented answer of one operation, checked by ``emulator.examples.parse``.
+    "example": _kind({name: (lambda n, v: v) for name in examples.FIELDS}, required=("operation", "spec")),
 })
 
 
@@ -155,6 +158,7 @@ class FaultRule:
     skip: int = 0
     settings: dict[str, Any] = field(default_factory=dict)
     drift: dict[str, Any] | None = None
+    example: examples.Replay | None = None  # kind "example" (``emulator.examples``)
 
     @classmethod
     def parse(cls, spec: Any) -> FaultRule:
@@ -181,7 +185,8 @@ class FaultRule:
             raise validation_error(f'"status" {settings["status"]} carries no body, which {name} sends; '
                                    'use kind "status" for an answer without a body')
         return cls(kind=name, method=common.get("method"), path=common.get("path"), remaining=common.get("times"),
-                   skip=common.get("skip", 0), settings=settings, drift=kind.parse(spec) if kind.parse else None)
+                   skip=common.get("skip", 0), settings=settings, drift=kind.parse(spec) if kind.parse else None,
+                   example=examples.parse(spec) if name == "example" else None)
 
     @property
     def answers(self) -> bool:
@@ -194,12 +199,14 @@ class FaultRule:
             return False
         if self.method and self.method != method:
             return False
+        if self.example is not None and not self.example.matches(method, path):
+            return False
         return not (self.path and not path.startswith(self.path))
 
     def covers(self, other: FaultRule) -> bool:
         """True when this rule, unlimited, matches every request ``other`` matches, so ``other`` behind it
-        could never apply."""
-        return (self.remaining is None and not self.skip
+        could never apply (an example rule matches one operation's path template, never a whole prefix)."""
+        return (self.remaining is None and self.example is None and not self.skip
                 and (self.method is None or self.method == other.method)
                 and (self.path is None or (other.path is not None and other.path.startswith(self.path))))
 

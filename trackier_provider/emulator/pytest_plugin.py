@@ -6,11 +6,17 @@ Opt in from your top-level ``conftest.py`` (or run ``pytest -p trackier_provider
 
 It is not registered automatically, so installing the provider changes no other pytest session. Importing it
 pulls in only the standard library.
+
+``trackier_example`` makes the emulator answer an operation with Trackier's own documented example answer
+(``trackier_provider.emulator.examples``), read from the spec at ``$TRACKIER_API_SPEC_DIR`` (the folder holding
+``admin-openapi-*.yaml``, or the file); override the ``trackier_api_spec`` fixture to point elsewhere.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -35,3 +41,25 @@ def trackier_emulator(trackier_emulator_server: TrackierEmulator) -> TrackierEmu
     """The session emulator after ``reset()``: seeded data, no faults, empty log, clock at real time."""
     trackier_emulator_server.reset()
     return trackier_emulator_server
+
+
+@pytest.fixture(scope="session")
+def trackier_api_spec() -> str:
+    """Where Trackier's OpenAPI spec is (``$TRACKIER_API_SPEC_DIR``); override this fixture to set it."""
+    where = os.environ.get("TRACKIER_API_SPEC_DIR")
+    if not where:
+        pytest.fail("trackier_example needs Trackier's OpenAPI spec: set TRACKIER_API_SPEC_DIR to the folder holding "
+                    "admin-openapi-*.yaml, or override the trackier_api_spec fixture", pytrace=False)
+    return where
+
+
+@pytest.fixture
+def trackier_example(trackier_emulator: TrackierEmulator, trackier_api_spec: str) -> Callable[..., None]:
+    """``trackier_example("incent_offers.list", records=250, gap=None, example=None, times=None)``: the clean
+    emulator answers that operation with Trackier's documented example (docs/emulator.md)."""
+
+    def replay(operation: str, **options: Any) -> None:
+        trackier_emulator.add_fault({"kind": "example", "operation": operation, "spec": str(trackier_api_spec),
+                                     **{k: v for k, v in options.items() if v is not None}})
+
+    return replay

@@ -4,29 +4,69 @@
 - page: ``page`` + ``limit`` (conversions, coupons, campaign timelines, incent offers);
 - cursor: ``pageToken`` in, ``nextPageToken``/``hasNextPage`` out (clicks).
 
-Pages are yielded one at a time and never accumulated. A server that answers a page it already sent (the
-same records, or a cursor it already gave) raises ``TrackierPaginationError`` instead of looping forever.
+**The invariant: a read is exact or it fails.** Every record that exists on the server for the whole duration
+of a read appears exactly once; a record created or deleted during the read may or may not appear; nothing
+else does. Pages are yielded one at a time and never accumulated; the loop keeps one 64-bit hash per record
+read (about 80 bytes each in a Python set), to recognise a record it has already delivered. A false match of
+two hashes could only make a read start again or fail, never drop a record.
 
-Every page is checked inside the request that fetched it, so a malformed page is retried like a transient
-fault and, if it stays malformed, fails the export instead of ending it early: a body that is not a JSON
-object, records missing or not a list, a missing total where the endpoint always announces one
-(``Pages.total``), or a last page (by the style's rules) that leaves fewer records than that total. A list
-that is empty from its first page, with a total of 0 (or none, where the endpoint announces none), is a
-legitimately empty window.
+Every page is checked inside the request that fetched it, before it is handed over, so a malformed page is
+retried like a transient fault and, if it stays malformed, fails the read instead of ending it early:
+
+- the answer is a JSON object holding a list of records, and no record appears twice in one page;
+- a total where the endpoint announces one (``Pages.total``; an endpoint whose answers may omit it is
+  ``Pages.total_optional``), and a last page (by the style's rules) that brings the records read to exactly
+  that total (a start position such as ``page=3`` counts the records it skips);
+- keyset: every record's id is above the ``lastId`` sent, and the ``lastId`` answered is not below the page's
+  last id (overlapping keysets);
+- cursor: ``hasNextPage`` is present and a boolean, a next flag comes with a token and a token with a flag,
+  and an empty page never says more follow.
+
+What the read sees of a list that moves under it, and what it does:
+
+- a record it already delivered comes again (a page shifted forward: something was inserted before the read
+  position, or a record moved there when its sort key changed), or a page-numbered list's total falls (a
+  delete before the read position shifts the rest back, so one record would be skipped): the read cannot
+  repair that, and raises ``TrackierPageShiftError``. An export that owns its output (``restarting``)
+  discards what it wrote and starts again, at most ``MAX_RESTARTS`` times, then fails with
+  ``TrackierPaginationError`` and writes nothing; any other reader fails at once;
+- a later page announces a larger total than an earlier one (records were added): the read goes on to the
+  new end, and parallel planning plans the extra pages; a page fetched ahead that still carries the smaller
+  total is fetched again;
+- a page-numbered list whose answer carries no total (``total_optional``, or an endpoint that announces
+  none) is read until a short page, and a short page must be followed by an empty one (one more request):
+  records missing from a middle page therefore fail the read instead of ending it early.
+
+Keyset lists do not shift (a delete leaves later ids where they are, a new record gets a larger id); cursor
+lists are logs read forward. On a page-numbered list the checks see every shift except one: a delete before
+the read position and an insert after it between the same two requests leave the total and the pages'
+records consistent. Trackier lists new records at one end (newest first or last, by creation time or id),
+where an insert always shows as a repeated record or a larger total. A server that answers a page it already
+sent (the same records, or a cursor it already gave) raises ``TrackierPaginationError`` instead of looping
+forever.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from trackier_provider.api.calls import check_limit
 from trackier_provider.api.model import Pages, dig
-from trackier_provider.exceptions import TrackierPaginationError, TrackierResponseError
+from trackier_provider.exceptions import (
+    TrackierConfigError,
+    TrackierPageShiftError,
+    TrackierPaginationError,
+    TrackierResponseError,
+)
 from trackier_provider.hooks.envelopes import record_value
+
+log = logging.getLogger(__name__)
 
 #: Inspects a decoded answer and raises ``TrackierResponseError`` when it is malformed.
 Check = Callable[[Any], None]
@@ -34,6 +74,10 @@ Check = Callable[[Any], None]
 FetchPage = Callable[[dict[str, Any], Check], Any]
 #: Begins one page's request in the background; the returned completion waits for it and checks the answer.
 StartPage = Callable[[dict[str, Any]], Callable[[Check], Any]]
+T = TypeVar("T")
+
+#: How many times an export that owns its output starts again after the list moved under it.
+MAX_RESTARTS = 2
 
 
 def _malformed(path: str, problem: str) -> TrackierResponseError:
@@ -77,25 +121,56 @@ def _whole(value: Any) -> int | None:
 
 
 def announced_total(pages: Pages, path: str, body: Any) -> int | None:
-    """The total number of records the server announces, for an endpoint that always announces one
-    (``TrackierResponseError`` when it is missing); None for endpoints that announce none."""
+    """The total number of records the server announces; None for endpoints that announce none, or where
+    the answer omits it and the endpoint's answers may (``total_optional``). ``TrackierResponseError`` when
+    an endpoint that always announces one did not."""
     if pages.total is None:
         return None
-    total = _whole(dig(body, pages.total))
+    value = dig(body, pages.total)
+    if value is None and pages.total_optional:
+        return None
+    total = _whole(value)
     if total is None:
         raise _malformed(path, f"the answer has no record count at {pages.total!r}")
     return total
 
 
+_ID_FIELDS = ("id", "_id")
+
+
+def record_id(record: Any) -> Any:
+    """The id of a record (``id``, else ``_id``), or None when it has none; a record kept as the server sent it
+    (``msgspec.Raw``) is decoded first. The one place that knows how records are represented."""
+    record = record_value(record)
+    if isinstance(record, Mapping):
+        for name in _ID_FIELDS:
+            value = record.get(name)
+            if value is not None and not isinstance(value, (dict, list)):
+                return value
+    return None
+
+
+def _identity(record: Any) -> Any:
+    """What recognises a record again: its id, else its whole JSON (for the repeated-page check only)."""
+    found = record_id(record)
+    if found is not None:
+        return found
+    return json.dumps(record_value(record), sort_keys=True, default=str)
+
+
 def _fingerprint(records: list[Any]) -> tuple[Any, ...]:
-    first, last = record_value(records[0]), record_value(records[-1])  # records kept as sent: decoded
+    return (len(records), _identity(records[0]), _identity(records[-1]))
 
-    def ident(record: Any) -> Any:
-        if isinstance(record, Mapping) and (record.get("id") is not None or record.get("_id") is not None):
-            return record.get("id", record.get("_id"))
-        return json.dumps(record, sort_keys=True, default=str)
 
-    return (len(records), ident(first), ident(last))
+def _number(value: Any) -> int | None:
+    """An id or cursor as a number when it is one (``42`` or ``"42"``), for keyset order checks."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
 
 
 def _per_page(body: Any, limit: int | None, records: list[Any]) -> int:
@@ -105,24 +180,65 @@ def _per_page(body: Any, limit: int | None, records: list[Any]) -> int:
     return announced or limit or len(records)
 
 
+def _keyset_next(body: Any, records: list[Any]) -> Any:
+    last = body.get("lastId") if isinstance(body, Mapping) else None
+    if last in (None, "", 0):
+        last = record_id(records[-1])
+    return last if last not in (None, "") else None
+
+
 def _next_cursor(pages: Pages, path: str, body: Any, records: list[Any], cursor: Any, limit: int | None) -> Any:
-    """The cursor for the next request, or None when this was the last page."""
+    """The cursor for the next request, or None when this was the last page (a page-numbered list without a
+    total goes on after a short page, to confirm that the next one is empty)."""
     if pages.style == "keyset":
-        last = body.get("lastId") if isinstance(body, Mapping) else None
-        final = record_value(records[-1])
-        if last in (None, "", 0) and isinstance(final, Mapping):
-            last = final.get("id")
-        return last if last not in (None, "") else None
+        return _keyset_next(body, records)
     if pages.style == "page":
         page = int(cursor or 1)
-        per_page = _per_page(body, limit, records)
         total = announced_total(pages, path, body)
-        if total is not None and page * per_page >= total:
-            return None
-        return page + 1 if len(records) >= per_page else None
-    if not (isinstance(body, Mapping) and body.get("hasNextPage") and body.get("nextPageToken")):
+        if total is None:
+            return page + 1
+        per_page = _per_page(body, limit, records)
+        return page + 1 if page * per_page < total and len(records) >= per_page else None
+    if not (isinstance(body, Mapping) and body.get("hasNextPage") is True and body.get("nextPageToken")):
         return None
     return body["nextPageToken"]
+
+
+def _start_position(pages: Pages, path: str, first: Any, limit: int | None) -> Any:
+    """Check a start position given in the query (``page``, ``lastId`` or ``pageToken``) before any request."""
+    if first is None:
+        return None
+    name = pages.cursor_param
+    if pages.style == "page":
+        page = _whole(first)
+        if page is None or page < 1:
+            raise TrackierConfigError(name, f"{first!r} is not a page number", "Pass a whole number from 1.")
+        if page > 1 and pages.total is not None and limit is None:
+            raise TrackierConfigError(
+                name, f"starting at page {page} of {path} needs a page size, to count the records skipped",
+                "Pass page_size as well.",
+            )
+        return page
+    if pages.style == "keyset":
+        if isinstance(first, bool) or not isinstance(first, (int, str)) or str(first).strip() == "":
+            raise TrackierConfigError(name, f"{first!r} is not a record id", "Pass the id to continue after.")
+        return first
+    if not isinstance(first, str) or not first.strip():
+        raise TrackierConfigError(name, f"{first!r} is not a page token", "Pass a nextPageToken Trackier answered.")
+    return first
+
+
+@dataclass
+class _Page:
+    """A page requested: its cursor and request, its completion, whether it was begun ahead of the pages before
+    it (so its first answer may predate a total they announced), and the largest total known when begun."""
+
+    cursor: Any
+    request: dict[str, Any]
+    complete: Callable[[Check], Any]
+    ahead: bool
+    high_at_start: int | None
+    answers: int = 0
 
 
 def iter_pages(
@@ -135,7 +251,7 @@ def iter_pages(
     start: StartPage | None = None,
     depth: int | Callable[[], int] = 1,
 ) -> Iterator[list[Any]]:
-    """Yield each page's records (a list), in order, until the last page.
+    """Yield each page's records (a list), in order, until the last page (the checks: see the module).
 
     ``fetch`` sends one request and returns its checked answer. Without ``start`` every page is requested
     only when the previous one has been consumed (strictly sequential). With ``start`` (which begins a
@@ -143,17 +259,22 @@ def iter_pages(
     one is yielded, so waiting overlaps the consumer's work; and a page-numbered endpoint whose total is
     known keeps up to ``depth`` pages in flight (a number, or a function asked each time, e.g. a bound in
     bytes). At most ``depth`` pages are held besides the one yielded.
+    A start position in ``params`` (``page``, ``lastId`` or ``pageToken``) is checked before any request.
     """
     limit = check_limit(pages, limit, path)
     base = dict(params or {})
     if limit is not None:
         base["limit"] = limit
     cursor_param = pages.cursor_param
-    first = base.pop(cursor_param, None)
+    first = _start_position(pages, path, base.pop(cursor_param, None), limit)
+    first_page = first if pages.style == "page" and first is not None else 1
+    # With a keyset start the records before it are skipped, and no answer says how many: no count check.
+    counted = not (pages.style == "keyset" and first is not None)
     seen_pages: set[tuple[Any, ...]] = set()
     seen_cursors: set[Any] = set()
-    pending: deque[tuple[Any, dict[str, Any], Callable[[Check], Any]]] = deque()
-    delivered = 0
+    seen_ids: set[int] = set()
+    pending: deque[_Page] = deque()
+    state: dict[str, Any] = {"delivered": 0, "high": None, "short": None}
 
     def launch(cursor: Any) -> None:
         request = dict(base)
@@ -161,39 +282,87 @@ def iter_pages(
             request[cursor_param] = cursor
         seen_cursors.add(cursor)
         complete = start(request) if start is not None else partial(fetch, request)
-        pending.append((cursor, request, complete))
+        pending.append(_Page(cursor, request, complete, start is not None, state["high"]))
 
-    def check(body: Any, cursor: Any, delivered: int) -> None:
+    def check(body: Any, page: _Page) -> None:
+        """Everything a page must satisfy before it is handed over (raises; see the module docstring)."""
+        page.answers += 1
         records = records_of(body, pages.records, path)
         total = announced_total(pages, path, body)
-        last = not records or _next_cursor(pages, path, body, records, cursor, limit) is None
-        if last and total is not None and delivered + len(records) < total:
+        where = f"{cursor_param}={page.cursor!r}"
+        if pages.style == "cursor":
+            _check_cursor(path, body, records, where)
+        if records and _fingerprint(records) in seen_pages:
+            raise TrackierPaginationError(
+                f"{path} answered the same page twice ({where}); stopping instead of looping forever. "
+                "The server may be ignoring the paging parameter."
+            )
+        ids = [record_id(r) for r in records]
+        keys = [hash(i) for i in ids if i is not None]
+        if len(set(keys)) != len(keys):
+            raise _malformed(path, f"a record appears twice in one page ({where})")
+        if pages.style == "keyset":
+            _check_keyset(path, body, records, ids, page.cursor, where)
+        if records:
+            repeated = sum(1 for k in keys if k in seen_ids)
+            if repeated:
+                raise TrackierPageShiftError(
+                    f"{path}: {repeated} record(s) of the page at {where} were already read: the list "
+                    "moved under the read (records inserted before the read position, or moved there)"
+                )
+        if state["short"] is not None and records:
+            raise TrackierPageShiftError(
+                f"{path}: the page before {where} was short ({state['short']}) although more records "
+                "follow: records are missing from it, or the list moved under the read"
+            )
+        high = state["high"]
+        if total is not None and high is not None and total < high and pages.style == "page":
+            if page.ahead and page.answers == 1 and page.high_at_start != high:  # begun before that total came
+                raise _malformed(path, f"the page at {where} predates a larger total; fetching it again")
+            raise TrackierPageShiftError(
+                f"{path}: the list shrank from {high} to {total} records while it was read ({where}): "
+                "records after the deleted ones moved back a page"
+            )
+        if total is None or not counted:
+            return
+        skipped = (first_page - 1) * _per_page(body, limit, records) if pages.style == "page" else 0
+        expected = max(0, total - skipped)
+        read = state["delivered"] + len(records)
+        last = not records or _next_cursor(pages, path, body, records, page.cursor, limit) is None
+        if last and read < expected:
             raise _malformed(
                 path,
-                f"the list ended after {delivered + len(records)} records ({cursor_param}={cursor!r}) but the "
-                f"server announced {total}; refusing to deliver a short result",
+                f"the list ended after {read} records ({where}) but the server announced {total}"
+                f"{f' ({skipped} of them before page {first_page})' if skipped else ''}; "
+                "refusing to deliver a short result",
+            )
+        if last and read > expected and pages.style == "page":
+            raise _malformed(
+                path, f"the list holds {read} records at its last page ({where}) but the server announced "
+                f"{total}; refusing to deliver records the total does not account for",
             )
 
     launch(first)
     while pending:
-        cursor, _, complete = pending.popleft()
-        body = complete(partial(check, cursor=cursor, delivered=delivered))
+        page = pending.popleft()
+        body = page.complete(partial(check, page=page))
         records = records_of(body, pages.records, path)
         if not records:
             return
-        fingerprint = _fingerprint(records)
-        if fingerprint in seen_pages:
-            raise TrackierPaginationError(
-                f"{path} answered the same page twice ({cursor_param}={cursor!r}); stopping instead "
-                "of looping forever. The server may be ignoring the paging parameter."
-            )
-        seen_pages.add(fingerprint)
-        delivered += len(records)
-        following = _next_cursor(pages, path, body, records, cursor, limit)
+        total = announced_total(pages, path, body)
+        if total is not None and (state["high"] is None or total > state["high"]):
+            state["high"] = total
+        seen_pages.add(_fingerprint(records))
+        seen_ids.update(hash(i) for i in map(record_id, records) if i is not None)
+        state["delivered"] += len(records)
+        following = _next_cursor(pages, path, body, records, page.cursor, limit)
+        if pages.style == "page" and total is None:
+            per_page = _per_page(body, limit, records)
+            state["short"] = f"{len(records)} of {per_page} records" if len(records) < per_page else None
         if following is None:
             yield records
             return
-        if not (pending and pending[0][0] == following):  # no page in flight, or a plan the answer outdated
+        if not (pending and pending[0].cursor == following):  # no page in flight, or a plan the answer outdated
             pending.clear()
             if following in seen_cursors:
                 raise TrackierPaginationError(
@@ -201,9 +370,59 @@ def iter_pages(
                     "looping forever."
                 )
             launch(following)
-        total = announced_total(pages, path, body) if pages.style == "page" and start is not None else None
-        if total is not None:
-            last_page = -(-total // _per_page(body, limit, records))
-            while len(pending) < (depth() if callable(depth) else depth) and pending[-1][0] < last_page:
-                launch(pending[-1][0] + 1)
+        high = state["high"] if pages.style == "page" and start is not None and total is not None else None
+        if high is not None:
+            last_page = -(-high // _per_page(body, limit, records))
+            while len(pending) < (depth() if callable(depth) else depth) and pending[-1].cursor < last_page:
+                launch(pending[-1].cursor + 1)
         yield records
+
+
+def _check_cursor(path: str, body: Any, records: list[Any], where: str) -> None:
+    """A cursor page says plainly whether more follow, and a token comes with that flag, and only with it."""
+    more = body.get("hasNextPage")
+    token = body.get("nextPageToken")
+    if not isinstance(more, bool):
+        problem = "has no 'hasNextPage'" if more is None else f"has hasNextPage={more!r}, not true or false"
+        raise _malformed(path, f"the page at {where} {problem}")
+    if more and not (isinstance(token, str) and token):
+        raise _malformed(path, f"the page at {where} says more pages follow but gives no nextPageToken ({token!r})")
+    if not more and token not in (None, ""):
+        raise _malformed(path, f"the page at {where} gives a nextPageToken but says no more pages follow")
+    if more and not records:
+        raise _malformed(path, f"the page at {where} is empty but says more pages follow")
+
+
+def _check_keyset(path: str, body: Any, records: list[Any], ids: list[Any], cursor: Any, where: str) -> None:
+    """Keyset pages do not overlap: every id is above the ``lastId`` sent, and the next ``lastId`` is not
+    below this page's last id (checked where ids are numbers)."""
+    after = _number(cursor)
+    numbers = [n for n in map(_number, ids) if n is not None]
+    if after is not None and numbers and min(numbers) <= after:
+        raise _malformed(path, f"the page at {where} holds id {min(numbers)}, not after the lastId sent: keyset "
+                               "pages overlap")
+    following = _number(_keyset_next(body, records)) if records else None
+    if following is not None and numbers and following < max(numbers):
+        raise _malformed(path, f"the page at {where} answers lastId {following}, below its own id {max(numbers)}: "
+                               "the next page would overlap this one")
+
+
+def restarting(export: Callable[[], T], *, what: str) -> T:
+    """Run ``export`` (one whole read that discards its own partial output when it raises, as
+    ``outputs.write_pages`` does) and run it again when the list moved under it (``TrackierPageShiftError``),
+    at most ``MAX_RESTARTS`` times; then fail with ``TrackierPaginationError``. ``what`` names the list in
+    messages."""
+    restarts = 0
+    while True:
+        try:
+            return export()
+        except TrackierPageShiftError as shift:
+            if restarts == MAX_RESTARTS:
+                raise TrackierPaginationError(
+                    f"{shift}. {what} kept changing while it was read: {MAX_RESTARTS + 1} reads in a row were "
+                    "interrupted, and nothing was delivered. Narrow the read (a shorter window, filters) or run "
+                    "it again when the list is quieter."
+                ) from shift
+            restarts += 1
+            log.warning("%s; starting %s again from the beginning (restart %d of %d)", shift, what, restarts,
+                        MAX_RESTARTS)

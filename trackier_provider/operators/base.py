@@ -30,13 +30,14 @@ from trackier_provider.exceptions import (
     TrackierValidationError,
 )
 from trackier_provider.hooks.connection import SETTING_BOUNDS, VALIDATE_MODES
+from trackier_provider.hooks.pagination import restarting
 from trackier_provider.hooks.throttle import default_pool
 from trackier_provider.hooks.trackier import TrackierHook
 from trackier_provider.lineage import CreateRun, FetchRun, create_lineage, fetch_lineage
 from trackier_provider.links import TrackierPanelLink
-from trackier_provider.outputs import asset_uri, is_templated, output_spec, write_pages
+from trackier_provider.outputs import asset_uri, check_format, is_templated, output_spec, write_pages
 from trackier_provider.scrubbing import is_secret_name, scrub
-from trackier_provider.validation import check_choice, check_number, require_choice, require_text
+from trackier_provider.validation import check_choice, check_flag, check_number, require_choice, require_text
 from trackier_provider.version_compat import Asset, BaseOperator, Context, mask_secret
 from trackier_provider.windows import Window, check_lookback, resolve_window
 
@@ -208,7 +209,8 @@ class TrackierFetchOperator(TrackierBaseOperator):
     :param max_parallel_pages: pages of a page-numbered list requested at once while earlier ones are written
         (default: the connection extra ``max_parallel_pages``, else 4; ``1`` requests each page only after the
         previous one was written). Rows are always written in order; memory is bounded by the pages held
-        ahead (see ``TrackierHook.pages``), never by the export.
+        ahead (see ``TrackierHook.pages``) plus about 80 bytes per record read (the hash that recognises a
+        record the list repeats, ``hooks.pagination``).
     """
 
     template_fields: Sequence[str] = ("output_path",)
@@ -230,6 +232,7 @@ class TrackierFetchOperator(TrackierBaseOperator):
         max_parallel_pages: int | None = None,
         **kwargs: Any,
     ) -> None:
+        check_format(output_format, compression)  # also while output_path is unset or templated
         if output_path is not None and not is_templated(output_path):
             output_spec(output_path, output_format, compression)  # a typo fails at parse time
             outlets = kwargs.get("outlets")
@@ -295,14 +298,22 @@ class TrackierFetchOperator(TrackierBaseOperator):
         )
         window = self.resolve(context)
         self.lineage_run = FetchRun(window)
-        pages = self.fetch_pages(window, raw=spec is not None and spec.format == "jsonl")  # checked: no request yet
+        raw = spec is not None and spec.format == "jsonl"
+        first = [self.fetch_pages(window, raw=raw)]  # checked: no request yet
         if window is not None:
             self.log.info("Reading %s for %s", self.task_id, window.describe())
+
+        def read() -> Iterable[Sequence[Any]]:
+            """The pages checked above; after a list moved under the read, its pages from the start again."""
+            return first.pop() if first else self.fetch_pages(window, raw=raw)
+
+        # ``restarting`` reads again what moved under the read; the partial result is discarded (write_pages
+        # removes its temporary file when a read raises).
         if spec is None:
-            collected = self._collect(pages)
+            collected = restarting(lambda: self._collect(read()), what=self.task_id)
             self.lineage_run.wrote(None, len(collected))
             return scrub(collected)
-        rows = write_pages(pages, spec)
+        rows = restarting(lambda: write_pages(read(), spec), what=self.task_id)
         self.lineage_run.wrote(spec.uri, rows)
         self.log.info("Wrote %s records to %s", rows, spec.uri)
         described = window.describe() if window is not None else {"start": None, "end": None, "timezone": None}
@@ -335,6 +346,10 @@ class TrackierWindowedFetchOperator(TrackierFetchOperator):
     :param end: end date/datetime (templated; a date is inclusive); default ``data_interval_end``.
     :param timezone: IANA timezone of the window, sent as Trackier's ``zone`` and recorded in the output.
     :param lookback: days the window is widened backwards so late changes (e.g. conversion status) are re-read.
+    :param align_days: move both ends of the window back to midnight in ``timezone`` (see
+        ``trackier_provider.windows``). Endpoints that read whole days (reports, the campaign timeline)
+        refuse a window that does not start and end at midnight unless this is True; with it, a
+        ``02:00 -> 02:00`` daily interval reads the day it starts in.
     """
 
     template_fields: Sequence[str] = (*TrackierFetchOperator.template_fields, "start", "end", "timezone")
@@ -346,6 +361,7 @@ class TrackierWindowedFetchOperator(TrackierFetchOperator):
         end: Any = None,
         timezone: str = "UTC",
         lookback: int = 0,
+        align_days: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -353,11 +369,12 @@ class TrackierWindowedFetchOperator(TrackierFetchOperator):
         self.end = end
         self.timezone = timezone
         self.lookback = check_lookback(lookback)
+        self.align_days = check_flag("align_days", align_days)
 
     def resolve(self, context: Context) -> Window:
         interval = {name: context.get(name) for name in ("data_interval_start", "data_interval_end")}
         return resolve_window(self.start, self.end, context=interval, timezone=self.timezone,
-                              lookback_days=self.lookback)
+                              lookback_days=self.lookback, align_days=self.align_days)
 
 
 class TrackierCreateOperator(TrackierBaseOperator):

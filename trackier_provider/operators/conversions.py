@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from trackier_provider import readiness
 from trackier_provider.api.calls import choices_of
-from trackier_provider.exceptions import TrackierConfigError
+from trackier_provider.exceptions import TrackierConfigError, TrackierResponseError
 from trackier_provider.hooks.pagination import records_check
 from trackier_provider.operators.base import TrackierBaseOperator, TrackierWindowedFetchOperator
 from trackier_provider.outputs import read_records
+from trackier_provider.task_state import persistent_state
 from trackier_provider.validation import (
     check_choice,
     check_flag,
@@ -21,8 +22,9 @@ from trackier_provider.version_compat import Context
 from trackier_provider.windows import Window
 
 CONVERSION_STATUSES = choices_of("conversions.list", "status")
-#: How far Trackier's clock may be behind Airflow's when an earlier try's job is looked for.
-CLOCK_SKEW = timedelta(minutes=5)
+#: Where an upload keeps, across tries, what it needs to recognise its own job (see the operator).
+UPLOAD_STATE_KEY = "trackier_upload"
+UPLOAD_VARIABLE_PREFIX = "trackier_upload_state"
 MONEY_FIELDS = ("payout", "revenue", "sale_amount")
 
 
@@ -88,25 +90,37 @@ def conversion_row_problem(row: Any) -> str | None:
     if not row.get("click_id") and not row.get("publisher_id"):
         return "needs publisher_id when click_id is missing"
     try:
-        check_json("row", row)
-        check_choice("status", row.get("status"), CONVERSION_STATUSES)
-        for name in MONEY_FIELDS:
-            check_number(name, row.get(name), at_least=0)
+        typed_row(row)
     except TrackierConfigError as exc:
         return str(exc)
     return None
 
 
+def typed_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A BulkConversionUpload row as it is sent: money fields as numbers (text such as a CSV cell ``"1.5"``
+    converted only when exact), the rest checked as JSON; ``TrackierConfigError`` for a bad value."""
+    typed = check_json("row", dict(row))
+    check_choice("status", typed.get("status"), CONVERSION_STATUSES)
+    for name in MONEY_FIELDS:
+        if typed.get(name) is not None:
+            typed[name] = check_number(name, typed[name], at_least=0, from_text=True)
+    return typed
+
+
 class TrackierUploadConversionsOperator(TrackierBaseOperator):
     """Upload conversions in bulk; returns the Trackier job id (for ``TrackierJobSensor``).
 
-    Rows are checked before the upload. Trackier has no idempotency key, so a retried task (try 2 or later)
-    first looks for the job an earlier try created before uploading again. The rule: a job in
-    ``GET /v2/jobs`` whose type names conversions (the spec does not list the types; the emulator says
-    ``bulk_conversion_upload``), created no earlier than the DAG run started (less
-    ``CLOCK_SKEW`` for the difference between Airflow's and Trackier's clocks), with the same number of rows
-    as this upload. One such job is returned instead of uploading; more than one fails the task (another
-    upload of the same size in the same run makes the job ambiguous: check the panel's jobs), none uploads.
+    Rows are checked before the upload. Trackier has no idempotency key, and neither a job nor its
+    answer carries a value the client chose, so a retry recognises its own job by when it appeared: just
+    before posting, the task records in its durable task state (Airflow 3.3's task state store, else a
+    Variable named after the task instance, removed on success) a digest of the rows, their number and the
+    ids of the jobs that existed then. A later try of the same task instance with the same rows first looks
+    in ``GET /v2/jobs`` for conversion jobs (type naming conversions; the emulator says
+    ``bulk_conversion_upload``) of that many rows that were not there before its first post. One such job is
+    the earlier try's and is returned instead of uploading; none means the earlier post never reached
+    Trackier, so the rows are uploaded; more than one (another upload of the same size posted at the same
+    time) fails the task rather than guess. A try whose rows differ from the recorded ones never adopts a
+    job. A job of another task instance, or of an earlier run, is never taken.
 
     :param conversions: the rows (templated), e.g. ``[{"click_id": "...", "payout": 1.5, "status": "approved"}]``.
     :param conversions_path: or a JSON Lines / CSV file (local path or fsspec URL, ``.gz`` allowed) of rows.
@@ -138,11 +152,13 @@ class TrackierUploadConversionsOperator(TrackierBaseOperator):
         rows = list(read_records(self.conversions_path)) if self.conversions_path else self.conversions
         if not isinstance(rows, list) or not rows:
             raise TrackierConfigError("conversions", "no rows to upload", "Pass a non-empty list or file.")
+        typed = []
         for number, row in enumerate(rows, start=1):
             problem = conversion_row_problem(row)
             if problem:
                 raise TrackierConfigError(f"conversions row {number}", problem)
-        return rows
+            typed.append(typed_row(row))
+        return typed
 
     def run(self, context: Context) -> str:
         rows = self.rows()
@@ -151,52 +167,58 @@ class TrackierUploadConversionsOperator(TrackierBaseOperator):
             body["firePostback"] = self.fire_postback
         if self.fetch_ip_details is not None:
             body["fetchIpDetails"] = self.fetch_ip_details
-        if context["ti"].try_number > 1:
-            earlier = self.earlier_job(context, len(rows))
+        upload = self.hook.prepare("conversions.bulk_upload", body=body)  # the catalogue's checks, no request
+        state = persistent_state(context, UPLOAD_STATE_KEY, UPLOAD_VARIABLE_PREFIX)
+        digest = readiness.digest(body)
+        record = state.load()
+        if record is not None and record.get("digest") != digest:
+            self.log.warning("Try %s uploads other rows than an earlier try (%s rows then, %s now): no earlier "
+                             "job is reused", context["ti"].try_number, record.get("rows"), len(rows))
+            record = None
+        if record is not None:
+            earlier = self.earlier_job(record, len(rows))
             if earlier is not None:
                 self.log.info("Try %s: reusing Trackier job %s uploaded by an earlier try (%s rows)",
                               context["ti"].try_number, earlier, len(rows))
+                state.clear()
                 return earlier
-        answer = self.hook.call("conversions.bulk_upload", body=body)
+        else:
+            record = {"digest": digest, "rows": len(rows), "before": sorted(self._jobs())}
+            state.save(record)  # before the post: a lost answer leaves this for the next try
+        answer = self.hook.call(upload)
         job = answer.get("job") if isinstance(answer, Mapping) else None
-        job_id = (job or {}).get("_id") or (job or {}).get("id")
-        if not job_id:
-            raise TrackierConfigError("bulkUpload answer", f"has no job id: {str(answer)[:300]}")
+        job_id = job.get("_id") or job.get("id") if isinstance(job, Mapping) else None
+        if not isinstance(job_id, (str, int)) or isinstance(job_id, bool) or not str(job_id).strip():
+            raise TrackierResponseError(f"the answer has no job id: {str(answer)[:300]}", method="POST",
+                                        endpoint="/v2/conversions/bulkUpload")
         self.log.info("Uploaded %s conversions; Trackier job %s", len(rows), job_id)
+        state.clear()
         return str(job_id)
 
-    def earlier_job(self, context: Context, rows: int) -> str | None:
-        """The id of the job an earlier try of this task created (see the class docstring), or None."""
-        started = context["dag_run"].start_date
-        if started is None:  # a run without a recorded start: only jobs from the last CLOCK_SKEW count
-            started = datetime.now(timezone.utc)
-        since = started - CLOCK_SKEW
+    def _jobs(self) -> dict[str, Mapping[str, Any]]:
+        """The conversion-upload jobs Trackier lists now, by id."""
         answer = self.hook.call("jobs.list", check=records_check("jobs", "jobs.list"))
+        jobs: dict[str, Mapping[str, Any]] = {}
+        for job in answer["jobs"]:
+            if isinstance(job, Mapping) and "conversion" in str(job.get("type", "")).casefold():
+                job_id = job.get("_id") or job.get("id")
+                if job_id is not None:
+                    jobs[str(job_id)] = job
+        return jobs
+
+    def earlier_job(self, record: Mapping[str, Any], rows: int) -> str | None:
+        """The id of the job an earlier try of this task instance created (see the class docstring), or None."""
+        before = set(record.get("before") or [])
         matches = [
-            str(job.get("_id") or job.get("id"))
-            for job in answer["jobs"]
-            if isinstance(job, Mapping)
-            and "conversion" in str(job.get("type", "")).casefold()
-            and str((job.get("result") or {}).get("rows", "")).strip() == str(rows)
-            and (created := _timestamp(job.get("created"))) is not None
-            and created >= since
+            job_id for job_id, job in self._jobs().items()
+            if job_id not in before and str((job.get("result") or {}).get("rows", "")).strip() == str(rows)
         ]
         if len(matches) > 1:
-            raise TrackierConfigError(
-                "conversions",
-                f"this is a retry and {len(matches)} upload jobs of {rows} rows exist since the run started "
-                f"({', '.join(matches)}), so the earlier try's job is ambiguous",
-                "Check the jobs in the Trackier panel, then mark this task success or clear it with one job left.",
+            raise TrackierResponseError(
+                f"this is a retry, and {len(matches)} upload jobs of {rows} rows appeared since this task "
+                f"instance first posted its rows ({', '.join(matches)}), so the earlier try's job is ambiguous",
+                method="GET", endpoint="/v2/jobs",
+                hint="Check the jobs in the Trackier panel, then mark this task success or clear it once one "
+                "job is left.",
             )
         return matches[0] if matches else None
-
-
-def _timestamp(value: Any) -> datetime | None:
-    """A job's ``created`` (``2026-11-20T10:00:00.000Z``) as an aware datetime, or None."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)

@@ -23,7 +23,14 @@ from trackier_provider.operators.base import (
 from trackier_provider.operators.login import LOGIN
 from trackier_provider.outputs import is_templated
 from trackier_provider.scrubbing import mask_credentials, scrub
-from trackier_provider.validation import check_choice, check_json, check_mapping, check_text, require_choice
+from trackier_provider.validation import (
+    check_choice,
+    check_flag,
+    check_json,
+    check_mapping,
+    check_text,
+    require_choice,
+)
 from trackier_provider.version_compat import Context
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -147,7 +154,7 @@ class TrackierOperator(TrackierFetchOperator):
         self.query = query
         self.data = data
         self.response_key = check_text("response_key", response_key)
-        self.idempotent = idempotent
+        self.idempotent = check_flag("idempotent", idempotent)
         self.exists = exists
         self.if_exists = require_choice("if_exists", if_exists, IF_EXISTS)
         self._check_form(found, listing)

@@ -7,6 +7,7 @@ from typing import Any
 
 from trackier_provider.api import OPERATIONS
 from trackier_provider.api.calls import prepare
+from trackier_provider.exceptions import TrackierConfigError, TrackierResponseError
 from trackier_provider.operators.generic import TrackierOperator
 from trackier_provider.outputs import is_templated
 from trackier_provider.scrubbing import scrub
@@ -18,6 +19,40 @@ def _members(value: Any) -> frozenset[str]:
     """Ids from a list or a comma-separated string (Trackier answers ``pubIds`` as the latter)."""
     items = value.split(",") if isinstance(value, str) else (value or [])
     return frozenset(str(item).strip() for item in items if str(item).strip())
+
+
+def _existing(payout: Mapping[str, Any], endpoint: str) -> tuple[str, tuple[float, float]]:
+    """The id and ``(payout, revenue)`` of a payout Trackier listed, or ``TrackierResponseError`` when the
+    record lacks them (an update needs the id; a figure that is not a number cannot be compared)."""
+    payout_id = payout.get("_id")
+    if isinstance(payout_id, int) and not isinstance(payout_id, bool):
+        payout_id = str(payout_id)
+    if not isinstance(payout_id, str) or not payout_id.strip():
+        raise TrackierResponseError(
+            f"a listed payout has no _id ({str(dict(payout))[:200]}), so it cannot be updated", method="GET",
+            endpoint=endpoint,
+        )
+    figures = []
+    for name in ("payout", "revenue"):
+        value = payout.get(name)
+        try:
+            figures.append(check_number(name, value, at_least=0, from_text=True, required=True))
+        except TrackierConfigError:
+            raise TrackierResponseError(
+                f"payout {payout_id} has {name}={value!r}, which is not a number >= 0", method="GET",
+                endpoint=endpoint,
+            ) from None
+    return payout_id, (figures[0], figures[1])
+
+
+def _payout_of(answer: Any, method: str, endpoint: str) -> dict[str, Any]:
+    """The payout object of a create or update answer (``{"payout": {...}}`` or the object itself)."""
+    payout = answer.get("payout", answer) if isinstance(answer, Mapping) else None
+    if not isinstance(payout, Mapping):
+        raise TrackierResponseError(
+            f"expected a payout object, got {str(answer)[:200]}", method=method, endpoint=endpoint
+        )
+    return dict(payout)
 
 
 class TrackierSetPublisherPayoutOperator(TrackierOperator):
@@ -57,20 +92,23 @@ class TrackierSetPublisherPayoutOperator(TrackierOperator):
             for name in ("payout", "revenue")
         }
         wanted = (_members(body["pubIds"]), str(body.get("goalId") or ""), _members(body["geo"]))
-        current = next((p for p in self.hook.records(prepare(OPERATIONS["campaigns.payouts.list"], call.ids))
+        listed = prepare(OPERATIONS["campaigns.payouts.list"], call.ids)
+        current = next((p for p in self.hook.records(listed)
                         if isinstance(p, Mapping)
                         and (_members(p.get("pubIds")), str(p.get("goalId") or ""), _members(p.get("geo"))) == wanted),
                        None)
         context["ti"].xcom_push(key="created", value=False)
         if current is None:
-            answer = self.hook.call(prepare(call.operation, call.ids, data=body))
+            create = prepare(call.operation, call.ids, data=body)
+            created = _payout_of(self.hook.call(create), "POST", create.path)
             context["ti"].xcom_push(key="created", value=True)
-            self.log.info("Created payout %s for publisher %s", answer.get("payout", {}).get("_id"), body["pubIds"])
-            return scrub(answer.get("payout", answer))
-        if all(float(current.get(k, -1)) == body[k] for k in ("payout", "revenue")):
-            self.log.info("Payout %s already pays %s", current.get("_id"), body["payout"])
+            self.log.info("Created payout %s for publisher %s", created.get("_id"), body["pubIds"])
+            return scrub(created)
+        payout_id, figures = _existing(current, listed.path)
+        if figures == (body["payout"], body["revenue"]):
+            self.log.info("Payout %s already pays %s", payout_id, body["payout"])
             return scrub(dict(current))
-        update = prepare(OPERATIONS["campaigns.payouts.update"], {**call.ids, "payout_id": current["_id"]}, data=body)
+        update = prepare(OPERATIONS["campaigns.payouts.update"], {**call.ids, "payout_id": payout_id}, data=body)
         answer = self.hook.call(update)
-        self.log.info("Updated payout %s to %s", current.get("_id"), body["payout"])
-        return scrub(answer.get("payout", answer))
+        self.log.info("Updated payout %s to %s", payout_id, body["payout"])
+        return scrub(_payout_of(answer, "PUT", update.path))

@@ -7,7 +7,7 @@ from typing import Any
 
 from trackier_provider.operators.base import TrackierWindowedFetchOperator
 from trackier_provider.report_requests import report_params
-from trackier_provider.windows import Window
+from trackier_provider.windows import Window, day_window_at_parse
 
 
 class TrackierFetchReportOperator(TrackierWindowedFetchOperator):
@@ -18,7 +18,10 @@ class TrackierFetchReportOperator(TrackierWindowedFetchOperator):
     :param kpi: KPIs to return, e.g. ``["clicks", "approvedConversions", "revenue"]`` (default: Trackier's).
     :param filters: ``camp_ids``, ``pub_ids``, ``adv_ids``, ``remove_zero_data`` and other report filters.
 
-    The window (``start``, ``end``, ``timezone``, ``lookback``) works as in ``TrackierWindowedFetchOperator``.
+    The window (``start``, ``end``, ``timezone``, ``lookback``, ``align_days``) works as in
+    ``TrackierWindowedFetchOperator``. A report reads whole days in ``timezone``: a window that does not start and
+    end at midnight there is refused (at parse time when ``start``, ``end`` and ``timezone`` are static) unless
+    ``align_days=True``. XCom's ``start``/``end`` are the days actually requested.
     """
 
     template_fields: Sequence[str] = (
@@ -36,6 +39,8 @@ class TrackierFetchReportOperator(TrackierWindowedFetchOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        day_window_at_parse(self.start, self.end, self.timezone, align_days=self.align_days,
+                            lookback_days=self.lookback)
         self.report = report
         self.group = group
         self.kpi = kpi

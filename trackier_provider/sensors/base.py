@@ -13,7 +13,7 @@ from trackier_provider import readiness
 from trackier_provider.exceptions import TrackierError
 from trackier_provider.hooks.throttle import default_pool
 from trackier_provider.hooks.trackier import TrackierHook
-from trackier_provider.sensors.state import MemoryState, SensorState, persistent_state
+from trackier_provider.task_state import MemoryState, SensorState, persistent_state
 from trackier_provider.triggers.base import SUCCESS, TIMEOUT, TrackierPollingTrigger
 from trackier_provider.validation import check_flag, check_seconds, require_text
 from trackier_provider.version_compat import (
@@ -82,7 +82,7 @@ class TrackierBaseSensor(BaseSensorOperator):
 
     # ------------------------------------------------------------------ state between pokes
     def state(self, context: Context) -> SensorState:
-        """Where readiness state lives between pokes (see ``sensors.state``)."""
+        """Where readiness state lives between pokes (see ``trackier_provider.task_state``)."""
         if self.deferrable or not self.reschedule:
             return self._memory
         return persistent_state(context)

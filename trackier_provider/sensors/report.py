@@ -17,9 +17,9 @@ from trackier_provider.readiness import (
 from trackier_provider.report_requests import report_params
 from trackier_provider.sensors.base import TrackierBaseSensor
 from trackier_provider.triggers.report import TrackierReportTrigger, describe_report
-from trackier_provider.validation import check_dotted_path, check_number, check_seconds
+from trackier_provider.validation import check_dotted_path, check_flag, check_number, check_seconds
 from trackier_provider.version_compat import Context, PokeReturnValue
-from trackier_provider.windows import Window, resolve_window
+from trackier_provider.windows import Window, day_window_at_parse, resolve_window
 
 #: The longest settle period (one week).
 MAX_SETTLE_PERIOD = 7 * 86_400
@@ -40,6 +40,10 @@ class TrackierReportSensor(TrackierBaseSensor):
     :param kpi: KPI columns; Trackier's defaults when empty.
     :param filters: report filters (``camp_ids``, ``pub_ids``, ... or nested ``filters[...]``).
     :param timezone: IANA timezone of the window.
+    :param align_days: a report reads whole days in ``timezone``, so a window that does not start and end at
+        midnight there is refused (at parse time when static) unless this is True, which moves both ends back
+        to midnight (a ``02:00 -> 02:00`` daily interval is judged as the day it starts in). XCom's
+        ``window`` is the days actually judged.
     :param min_rows: rows the window must have (default 1).
     :param settle_polls: consecutive polls with unchanged totals (default 3).
     :param settle_period: time those polls must span, seconds or timedelta (default 10 minutes).
@@ -62,6 +66,7 @@ class TrackierReportSensor(TrackierBaseSensor):
         kpi: Sequence[str] | str | None = None,
         filters: Mapping[str, Any] | None = None,
         timezone: str = "UTC",
+        align_days: bool = False,
         min_rows: int = 1,
         settle_polls: int = 3,
         settle_period: timedelta | float = 600,
@@ -77,6 +82,8 @@ class TrackierReportSensor(TrackierBaseSensor):
         self.kpi = kpi
         self.filters = filters
         self.timezone = timezone
+        self.align_days = check_flag("align_days", align_days)
+        day_window_at_parse(start, end, timezone, align_days=self.align_days)
         if ready_check is not None and not callable(ready_check):
             ready_check = check_dotted_path("ready_check", ready_check)
             load_callable(ready_check)  # a path that does not import fails here, not after the first poll
@@ -89,7 +96,9 @@ class TrackierReportSensor(TrackierBaseSensor):
         )
 
     def _request(self, context: Context) -> tuple[Window, str, dict[str, Any]]:
-        window = resolve_window(self.start, self.end, context=context, timezone=self.timezone)
+        window = resolve_window(
+            self.start, self.end, context=context, timezone=self.timezone, align_days=self.align_days
+        )
         operation, params = report_params(self.report, window, group=self.group, kpi=self.kpi, filters=self.filters)
         return window, operation, params
 

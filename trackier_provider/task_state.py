@@ -1,4 +1,5 @@
-"""Where a sensor keeps readiness state between pokes, so reschedule mode needs no worker-local memory.
+"""Where a task keeps state between its tries or pokes, so no worker-local memory is needed: a sensor's
+readiness between pokes, an upload's record of what it posted (``operators.conversions``).
 
 * poke mode and the first check of a deferrable sensor: the sensor instance (one process, one run of
   ``execute``);
@@ -63,11 +64,11 @@ class TaskStoreState:
         self.store.delete(self.key)
 
 
-def variable_key(ti: Any) -> str:
+def variable_key(ti: Any, prefix: str = VARIABLE_PREFIX) -> str:
     """A Variable name unique to one task instance (dag, task, run and map index), at most 250 characters."""
     ident = f"{ti.dag_id}\x00{ti.task_id}\x00{ti.run_id}\x00{getattr(ti, 'map_index', -1)}"
     suffix = hashlib.sha256(ident.encode()).hexdigest()[:16]
-    return f"{VARIABLE_PREFIX}.{ti.dag_id}.{ti.task_id}"[:230] + f".{suffix}"
+    return f"{prefix}.{ti.dag_id}.{ti.task_id}"[:230] + f".{suffix}"
 
 
 class VariableState:
@@ -87,9 +88,10 @@ class VariableState:
         Variable.delete(self.key)
 
 
-def persistent_state(context: Any) -> SensorState:
-    """The store that outlives a reschedule for the task instance of ``context``."""
+def persistent_state(context: Any, key: str = STATE_KEY, prefix: str = VARIABLE_PREFIX) -> SensorState:
+    """The store that outlives a reschedule (and a retry) for the task instance of ``context``: ``key`` in
+    the task state store, else a Variable whose name starts with ``prefix``."""
     store = context.get("task_state_store")
     if store is not None:
-        return TaskStoreState(store)
-    return VariableState(variable_key(context["ti"]))
+        return TaskStoreState(store, key)
+    return VariableState(variable_key(context["ti"], prefix))
