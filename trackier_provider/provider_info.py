@@ -41,6 +41,12 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
         "schema": {"type": ["number", "null"]},
         "description": "Budget for conversion, click and other raw logs per process; empty: requests per second.",
     },
+    "budget_url": {
+        "label": "Shared budget store",
+        "schema": {"type": ["string", "null"]},
+        "description": "redis://[:password@]host:port/db: every worker and triggerer shares one budget per "
+        "endpoint group there, and 429 pauses; empty: a budget per process.",
+    },
     "max_parallel_pages": {
         "label": "Pages fetched at once",
         "schema": {"type": ["integer", "null"], "default": 4},

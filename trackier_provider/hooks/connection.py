@@ -9,6 +9,7 @@ from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from trackier_provider.exceptions import TrackierConfigError
+from trackier_provider.hooks.budget_store import check_budget_url
 from trackier_provider.provider_info import CONN_TYPE, DEFAULT_BASE_URL
 from trackier_provider.validation import check_choice, check_number, check_text, check_url
 
@@ -37,6 +38,8 @@ class ClientSettings:
     logs_per_minute: float | None = None
     max_parallel_pages: int = DEFAULT_MAX_PARALLEL_PAGES
     validate_responses: str = "off"
+    #: ``budget_url``: the Redis store every process shares its budgets through (may hold a password).
+    budget_url: str | None = field(default=None, repr=False)
 
     def rate(self, group: str) -> float | None:
         """Requests per second allowed for an endpoint group (``hooks.throttle.GROUPS``); None for no limit.
@@ -144,4 +147,5 @@ def settings_from_connection(conn: Any, **overrides: Any) -> ClientSettings:
             settings["max_parallel_pages"] if settings["max_parallel_pages"] is not None else DEFAULT_MAX_PARALLEL_PAGES
         ),
         validate_responses=settings["validate_responses"] or "off",
+        budget_url=check_budget_url(extras.get("budget_url")),
     )

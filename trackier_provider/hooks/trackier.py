@@ -165,9 +165,10 @@ class TrackierHook(BaseHook):
 
     def throttle_for(self, endpoint: str) -> Throttle:
         """The process-wide budget a call to ``endpoint`` draws from: one per connection and endpoint group,
-        shared with every other hook and trigger of this process (see ``hooks.throttle``)."""
+        shared with every other hook and trigger of this process, or of the fleet with ``budget_url`` (see
+        ``hooks.throttle``)."""
         group = group_of(endpoint)
-        return budget(self.trackier_conn_id, group, self.settings.rate(group))
+        return budget(self.trackier_conn_id, group, self.settings.rate(group), self.settings)
 
     def headers(self) -> dict[str, str]:
         """Headers sent on every call: the key, a User-Agent naming this provider, JSON accepted."""

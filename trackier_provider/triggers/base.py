@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import weakref
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -79,22 +80,56 @@ def _retrieve(future: asyncio.Future[Any]) -> None:
         future.exception()  # retrieved here, so a result nobody waits for any more is not logged as lost
 
 
+def question_of(params: Mapping[str, Any]) -> str:
+    """The canonical text of a poll's parameters: with the connection and path, what makes two polls the
+    same question (computed once per trigger, not per poll)."""
+    return json.dumps(params, sort_keys=True, default=str)
+
+
+async def _ask(hook: TrackierHook, client: Any, path: str, params: Mapping[str, Any], question: str,
+               fresh_for: float | None) -> Any:
+    """The decoded answer to ``GET path?params``; with the connection's ``budget_url`` and ``fresh_for``,
+    asked once by every triggerer of the fleet per ``fresh_for`` seconds (``budget_store.shared_poll``)."""
+    settings = await hook.aget_settings()
+    if settings.budget_url is None or not fresh_for:
+        return await hook.arequest(client, "GET", path, params=params)
+    from trackier_provider.hooks.budget_store import answer_key, shared_poll, store_for
+
+    return await shared_poll(
+        store_for(settings.budget_url), answer_key(settings.base_url, settings.api_key, path, question), fresh_for,
+        lambda: hook.arequest(client, "GET", path, params=params),
+    )
+
+
 async def shared_answer(
-    hook: TrackierHook, client: Any, path: str, params: Mapping[str, Any], digest: Callable[[Any], T]
+    hook: TrackierHook,
+    client: Any,
+    path: str,
+    params: Mapping[str, Any],
+    digest: Callable[[Any], T],
+    *,
+    question: str | None = None,
+    fresh_for: float | None = None,
 ) -> T:
     """``digest`` of the answer to ``GET path?params``, asked once for every trigger of this event loop that
-    asks the same question (same connection, path and parameters) while it is in flight.
+    asks the same question (same connection, path and parameters) while it is in flight, and, when the
+    connection has a ``budget_url`` and ``fresh_for`` is given, once for every triggerer of the fleet within
+    ``fresh_for`` seconds (pass less than the poll interval).
 
-    Each caller gets the same digested answer (decoded and digested once) and keeps its own state. A caller
-    that times out or is cancelled stops waiting without cancelling the request for the others.
+    Each caller gets the same digested answer (decoded and digested once per event loop) and keeps its own
+    state. A caller that times out or is cancelled stops waiting without cancelling the request for the
+    others. ``question`` is ``question_of(params)``, if the caller has it already.
     """
-    key = (hook.trackier_conn_id, path, json.dumps(params, sort_keys=True, default=str))
-    asking = _ASKING.setdefault(asyncio.get_running_loop(), {})
+    question = question_of(params) if question is None else question
+    key = (hook.trackier_conn_id, path, question)
+    asking = _ASKING.get(asyncio.get_running_loop())
+    if asking is None:
+        asking = _ASKING[asyncio.get_running_loop()] = {}
     future = asking.get(key)
     if future is None:
 
         async def ask() -> T:
-            return digest(await hook.arequest(client, "GET", path, params=params))
+            return digest(await _ask(hook, client, path, params, question, fresh_for))
 
         future = asking[key] = asyncio.ensure_future(ask())
         future.add_done_callback(_retrieve)
@@ -218,7 +253,11 @@ class TrackierPollingTrigger(BaseTrigger):
                     if remaining <= 0:
                         return self._timeout_event()
                     try:
-                        outcome = await asyncio.wait_for(self.poll(hook, client), timeout=remaining)
+                        if sys.version_info >= (3, 11):  # a timer on this task: no task per poll, as wait_for makes
+                            async with asyncio.timeout(remaining):
+                                outcome = await self.poll(hook, client)
+                        else:  # Python 3.10
+                            outcome = await asyncio.wait_for(self.poll(hook, client), timeout=remaining)
                     except asyncio.TimeoutError:
                         return self._timeout_event()
                     if outcome is not None:
@@ -237,6 +276,7 @@ __all__ = [
     "TIMEOUT",
     "BoundedClient",
     "TrackierPollingTrigger",
+    "question_of",
     "shared_answer",
     "shared_client",
 ]

@@ -11,7 +11,7 @@ from airflow.triggers.base import TriggerEvent
 from trackier_provider import readiness
 from trackier_provider.hooks.trackier import TrackierHook
 from trackier_provider.readiness import ReportReadiness, figures_of, request_key
-from trackier_provider.triggers.base import SUCCESS, TrackierPollingTrigger, shared_answer
+from trackier_provider.triggers.base import SUCCESS, TrackierPollingTrigger, question_of, shared_answer
 
 
 class TrackierReportTrigger(TrackierPollingTrigger):
@@ -55,6 +55,8 @@ class TrackierReportTrigger(TrackierPollingTrigger):
         self.initial_state = dict(state) if state else None
         self.state: dict[str, Any] | None = self.initial_state
         self.request = request_key(self.path, self.params)
+        self._question = question_of(self.params)
+        self._digest = partial(figures_of, endpoint=self.path)
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -72,7 +74,8 @@ class TrackierReportTrigger(TrackierPollingTrigger):
         return f"Trackier report {self.path} {window}"
 
     async def poll(self, hook: TrackierHook, client: Any) -> TriggerEvent | None:
-        figures = await shared_answer(hook, client, self.path, self.params, partial(figures_of, endpoint=self.path))
+        figures = await shared_answer(hook, client, self.path, self.params, self._digest, question=self._question,
+                                      fresh_for=self.poll_interval / 2)
         verdict = self.rule.assess(figures, request=self.request, state=self.state, at=readiness.now())
         self.state = verdict.state
         self.last_reason = verdict.reason
