@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sys
 import weakref
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -137,6 +138,34 @@ async def shared_answer(
     return await asyncio.shield(future)
 
 
+_STARTING: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Future[TrackierHook]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def shared_hook(conn_id: str) -> TrackierHook:
+    """A hook on ``conn_id`` with its settings looked up, shared by the triggers of this event loop that start
+    while that lookup is in flight (a triggerer that takes on 10,000 triggers looks the connection up once,
+    not 10,000 times). Nothing is kept once the lookup is done: a trigger starting later looks the connection
+    up again, so an edited connection is seen by new triggers."""
+    loop = asyncio.get_running_loop()
+    starting = _STARTING.get(loop)
+    if starting is None:
+        starting = _STARTING[loop] = {}
+    future = starting.get(conn_id)
+    if future is None:
+
+        async def start() -> TrackierHook:
+            hook = TrackierHook(conn_id)
+            await hook.aget_settings()
+            return hook
+
+        future = starting[conn_id] = asyncio.ensure_future(start())
+        future.add_done_callback(_retrieve)
+        future.add_done_callback(lambda done: starting.pop(conn_id) if starting.get(conn_id) is done else None)
+    return await asyncio.shield(future)
+
+
 @asynccontextmanager
 async def shared_client(hook: TrackierHook) -> AsyncIterator[Any]:
     """A :class:`BoundedClient` shared by every trigger of this event loop with the same timeout.
@@ -233,7 +262,7 @@ class TrackierPollingTrigger(BaseTrigger):
         )
 
     @staticmethod
-    def _redact(text: str, hook: TrackierHook) -> str:
+    def _redact(text: str, hook: TrackierHook | None) -> str:
         settings = getattr(hook, "_settings", None)
         key = getattr(settings, "api_key", "")
         return text.replace(key, "***") if key else text
@@ -245,8 +274,9 @@ class TrackierPollingTrigger(BaseTrigger):
 
     async def wait(self) -> TriggerEvent:
         """Poll until an event: success, error (the API refused, or the hook gave up retrying) or timeout."""
-        hook = TrackierHook(self.trackier_conn_id)
+        hook: TrackierHook | None = None
         try:
+            hook = await shared_hook(self.trackier_conn_id)
             async with shared_client(hook) as client:
                 while True:
                     remaining = self.deadline - readiness.now()
@@ -262,7 +292,8 @@ class TrackierPollingTrigger(BaseTrigger):
                         return self._timeout_event()
                     if outcome is not None:
                         return outcome
-                    self.log.debug("Waiting for %s: %s", self.describe(), self.last_reason)
+                    if self.log.isEnabledFor(logging.DEBUG):
+                        self.log.debug("Waiting for %s: %s", self.describe(), self.last_reason)
                     await asyncio.sleep(max(0.0, min(self.until_next_poll(), self.deadline - readiness.now())))
         except TrackierError as exc:
             return self.event(ERROR, self._redact(f"{self.describe()}: {exc}", hook))
@@ -279,4 +310,5 @@ __all__ = [
     "question_of",
     "shared_answer",
     "shared_client",
+    "shared_hook",
 ]
