@@ -65,8 +65,9 @@ def start_redis(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
     return server, url
 
 
-def worker(base_url: str, budget_url: str | None, start: float, queue: Any) -> None:
-    """One process: call until ``start + SECONDS``; report (send times, draw latencies)."""
+def worker(base_url: str, budget_url: str | None, ready: Any, go: Any, start: Any, queue: Any) -> None:
+    """One process: once every process is ready, call from ``start`` for ``SECONDS``; report (send times, draw
+    latencies, 429s)."""
     extra: dict[str, Any] = {"requests_per_second": RATE, "max_retries": 0}
     if budget_url:
         extra["budget_url"] = budget_url
@@ -87,10 +88,12 @@ def worker(base_url: str, budget_url: str | None, start: float, queue: Any) -> N
         return wait
 
     budget.reserve = timed_reserve  # type: ignore[method-assign]
-    time.sleep(max(0.0, start - time.time()))
+    ready.put(os.getpid())
+    go.wait()
+    time.sleep(max(0.0, start.value - time.time()))
     sent: list[float] = []
     limited = 0
-    while time.time() < start + SECONDS:
+    while time.time() < start.value + SECONDS:
         try:
             hook.get("/v2/publishers", {"limit": 1})
         except TrackierRateLimitError:
@@ -102,12 +105,15 @@ def worker(base_url: str, budget_url: str | None, start: float, queue: Any) -> N
 
 def run(base_url: str, budget_url: str | None) -> list[tuple[int, list[float], list[float], int]]:
     context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    start = time.time() + 8  # every process has imported Airflow and the provider by then
-    processes = [context.Process(target=worker, args=(base_url, budget_url, start, queue))
+    queue, ready, go, start = context.Queue(), context.Queue(), context.Event(), context.Value("d", 0.0)
+    processes = [context.Process(target=worker, args=(base_url, budget_url, ready, go, start, queue))
                  for _ in range(PROCESSES)]
     for process in processes:
         process.start()
+    for _ in processes:  # each has imported Airflow and the provider and looked the connection up
+        ready.get(timeout=300)
+    start.value = time.time() + 0.5
+    go.set()
     results = [queue.get(timeout=SECONDS + 120) for _ in processes]
     for process in processes:
         process.join(timeout=30)
