@@ -29,17 +29,20 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
     "requests_per_second": {
         "label": "Requests per second",
         "schema": {"type": ["number", "null"]},
-        "description": "Budget of every hook and trigger of one process on this connection; empty for none.",
+        "description": "Budget of every hook and trigger of one process on this connection (of every process "
+        "with budget_url); empty for none.",
     },
     "reports_per_minute": {
         "label": "Report requests per minute",
         "schema": {"type": ["number", "null"], "default": 200},
-        "description": "Budget for /v2/reports/* per process (Trackier documents 200/min for reports).",
+        "description": "Budget for /v2/reports/* per process, or per key with budget_url (Trackier documents "
+        "200/min for reports).",
     },
     "logs_per_minute": {
         "label": "Log requests per minute",
         "schema": {"type": ["number", "null"]},
-        "description": "Budget for conversion, click and other raw logs per process; empty: requests per second.",
+        "description": "Budget for conversion, click and other raw logs per process, or per key with budget_url; "
+        "empty: requests per second.",
     },
     "budget_url": {
         "label": "Shared budget store",
