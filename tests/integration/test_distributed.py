@@ -177,6 +177,19 @@ class Checks:
         return self.airflow.wait_for(what, finished, timeout=RUN_TIMEOUT, poll=2)
 
 
+def store_contents(cluster: DistributedCluster) -> list[str]:
+    """Every key and string value in the cluster's budget store."""
+    import redis
+
+    assert cluster.redis is not None
+    client = redis.Redis.from_url(cluster.redis.url(BUDGET_DB))
+    try:
+        keys = list(client.scan_iter("*"))
+        return [k.decode() for k in keys] + [str(client.get(k)) for k in keys if client.type(k) == b"string"]
+    finally:
+        client.close()
+
+
 def fleet_runs(cluster: DistributedCluster, checks: Checks, emu: TrackierEmulator) -> str:
     """The fleet workload with one shared budget, then with a budget per process; returns what the emulator saw."""
     assert cluster.airflow is not None and cluster.redis is not None
@@ -203,20 +216,13 @@ def fleet_runs(cluster: DistributedCluster, checks: Checks, emu: TrackierEmulato
             assert {t["hostname"] for t in tis if t["task_id"] == "pull"} == set(WORKERS.values()), tis
             assert seen[name][("logs", 200)] == 8 * 12 and seen[name][("reports", 200)] >= 8 * 12 + 4 * 2
             assert seen[name][("reports", 429)] == seen[name][("logs", 429)] == 0, seen[name]
+            stored = store_contents(cluster)  # now: the budgets' keys expire a minute after their last use
+            assert any(":budget:" in text for text in stored), stored  # the budgets were in the store...
+            assert not any(secret in text for text in stored for secret in cluster.secrets)  # ...and no secret
         else:
             # The same work with a budget per process exceeds the key's limits: the check above can fail.
             assert seen[name][("reports", 429)] + seen[name][("logs", 429)] > 0, seen[name]
     emu.set_rate_limit(None)
-    import redis
-
-    client = redis.Redis.from_url(cluster.redis.url(BUDGET_DB))
-    try:
-        stored = [k.decode() for k in client.scan_iter("*")]
-        values = [str(client.get(k)) for k in stored if client.type(k) == b"string"]
-    finally:
-        client.close()
-    assert any(":budget:" in k for k in stored), stored  # the budgets were in the store...
-    assert not any(secret in text for text in stored + values for secret in cluster.secrets)  # ...and no secret
     return ", ".join(f"{name}: " + ", ".join(f"{group} {status} x{n}" for (group, status), n in sorted(c.items()))
                      for name, c in seen.items())
 
