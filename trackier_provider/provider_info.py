@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+#: The package version (also the wheel's: ``pyproject.toml`` reads it from here).
+__version__ = "0.1.0"
+
 PACKAGE_NAME = "airflow-provider-trackier"
 HOOK_CLASS = "trackier_provider.hooks.trackier.TrackierHook"
 CONN_TYPE = "trackier"
@@ -119,8 +122,6 @@ EXTRA_LINKS = ["trackier_provider.links.TrackierPanelLink"]
 
 def get_provider_info() -> dict[str, Any]:
     """Describe the provider: connection type, form fields, and the modules it ships."""
-    from trackier_provider import __version__
-
     integration = "Trackier"
     return {
         "package-name": PACKAGE_NAME,

@@ -67,8 +67,8 @@ def test_a_budget_url_password_is_never_shown() -> None:
 
 def test_without_budget_url_nothing_of_redis_is_imported(trackier_conn) -> None:
     hook = _hook()
-    hook.get("/v2/publishers", {"limit": 1})
-    assert type(hook.throttle_for(REPORT)) is Throttle
+    hook.request("GET", "/v2/publishers", params={"limit": 1})
+    assert type(hook.throttle_for("reports")) is Throttle
     code = ("import sys, trackier_provider.hooks.trackier, trackier_provider.triggers.report; "
             "print('redis' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() \
@@ -77,11 +77,11 @@ def test_without_budget_url_nothing_of_redis_is_imported(trackier_conn) -> None:
 
 def test_two_processes_draw_successive_slots_of_one_budget(fleet) -> None:
     first, second = _hook(), _hook("trackier_other")
-    assert isinstance(first.throttle_for(REPORT), SharedBudget)
-    assert first.throttle_for("/v2/publishers") is not second.throttle_for("/v2/publishers")  # two "processes"
-    first.get("/v2/publishers", {"limit": 1})
-    second.get("/v2/advertisers", {"limit": 1})
-    first.get("/v2/publishers", {"limit": 1})
+    assert isinstance(first.throttle_for("reports"), SharedBudget)
+    assert first.throttle_for("default") is not second.throttle_for("default")  # two "processes"
+    first.request("GET", "/v2/publishers", params={"limit": 1})
+    second.request("GET", "/v2/advertisers", params={"limit": 1})
+    first.request("GET", "/v2/publishers", params={"limit": 1})
     # One request every 10 s for the key, whichever process asks: with a budget each, neither would wait.
     assert second.sleep.waits == [pytest.approx(10.0, abs=2.0)]
     assert first.sleep.waits == [pytest.approx(20.0, abs=2.0)]
@@ -90,23 +90,23 @@ def test_two_processes_draw_successive_slots_of_one_budget(fleet) -> None:
 def test_groups_have_their_own_budgets_in_the_store(fleet) -> None:
     fleet.connect(requests_per_second=0.1, reports_per_minute=6)
     first, second = _hook(), _hook("trackier_other")
-    first.get("/v2/publishers", {"limit": 1})
-    second.get(REPORT, WINDOW)
-    second.get(REPORT, WINDOW)
+    first.request("GET", "/v2/publishers", params={"limit": 1})
+    second.call("reports.campaign", query=WINDOW)
+    second.call("reports.campaign", query=WINDOW)
     assert second.sleep.waits == [pytest.approx(10.0, abs=2.0)]  # 6 a minute, its own slots
-    assert second.throttle_for(REPORT).key == budget_key(fleet.base_url, fleet.api_key, "reports")
+    assert second.throttle_for("reports").key == budget_key(fleet.base_url, fleet.api_key, "reports")
 
 
 def test_a_429_pauses_the_group_in_every_process(fleet) -> None:
     fleet.connect(requests_per_second=1000)
     fleet.add_fault({"kind": "status", "status": 429, "retry_after": "3", "times": 1, "path": REPORT})
     first, second = _hook(), _hook("trackier_other")
-    first.get(REPORT, WINDOW)  # 429, then retried once the pause is over
+    first.call("reports.campaign", query=WINDOW)  # 429, then retried once the pause is over
     assert first.sleep.waits and first.sleep.waits[-1] == pytest.approx(3.0, abs=0.5)
-    second.get("/v2/reports/daily", WINDOW)  # another process, that never got a 429 itself
+    second.call("reports.daily", query=WINDOW)  # another process, that never got a 429 itself
     assert second.sleep.waits and second.sleep.waits[0] >= 2.0
     other_group = _hook("trackier_other")
-    other_group.get("/v2/publishers", {"limit": 1})
+    other_group.request("GET", "/v2/publishers", params={"limit": 1})
     assert not other_group.sleep.waits  # the pause is the reports group's only
 
 
@@ -114,8 +114,8 @@ def test_the_store_holds_no_secret(trackier_emulator, budget_redis, monkeypatch)
     monkeypatch.setenv("AIRFLOW_CONN_TRACKIER_DEFAULT", connection_json(
         trackier_emulator.base_url, trackier_emulator.api_key, budget_url=budget_redis.url, requests_per_second=100))
     hook = _hook()
-    hook.get("/v2/publishers", {"limit": 1})
-    hook.get(REPORT, WINDOW)
+    hook.request("GET", "/v2/publishers", params={"limit": 1})
+    hook.call("reports.campaign", query=WINDOW)
     stored = budget_redis.dump()
     assert any(":budget:" in entry for entry in stored)  # something was written
     for secret in (trackier_emulator.api_key, budget_redis.password):
@@ -148,11 +148,11 @@ def test_redis_stopped_mid_run_falls_back_to_the_process_share_and_says_so(budge
 def test_a_hook_keeps_to_its_share_when_redis_is_stopped(fleet, budget_redis, caplog) -> None:  # noqa: F811
     fleet.connect(requests_per_second=0.5)
     hook = _hook()
-    hook.get("/v2/publishers", {"limit": 1})
+    hook.request("GET", "/v2/publishers", params={"limit": 1})
     budget_redis.stop()
     with caplog.at_level(logging.WARNING):
         for _ in range(3):
-            hook.get("/v2/publishers", {"limit": 1})
+            hook.request("GET", "/v2/publishers", params={"limit": 1})
     # Each wait is one slot of this process's own budget (0.5/s): requests never come faster than that.
     assert hook.sleep.waits[-2:] == [pytest.approx(2.0, abs=0.3), pytest.approx(4.0, abs=0.3)]
     assert "falls back to this process's own budget" in caplog.text

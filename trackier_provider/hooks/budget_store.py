@@ -239,9 +239,9 @@ def budget_key(base_url: str, api_key: str, group: str) -> str:
     return f"{PREFIX}:budget:{connection_digest(base_url, api_key)}:{group}"
 
 
-def answer_key(base_url: str, api_key: str, path: str, params_json: str) -> str:
-    """The store key of a shared poll answer (a digest of the connection and the question)."""
-    question = hashlib.sha256(f"{path}?{params_json}".encode()).hexdigest()[:32]
+def answer_key(base_url: str, api_key: str, question: str) -> str:
+    """The store key of a shared poll answer (digests of the connection and of the question's text)."""
+    question = hashlib.sha256(question.encode()).hexdigest()[:32]
     return f"{PREFIX}:answer:{connection_digest(base_url, api_key)}:{question}"
 
 

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from trackier_provider import readiness
+from trackier_provider.api.calls import Call
 from trackier_provider.exceptions import TrackierError
 from trackier_provider.hooks.trackier import TrackierHook
 from trackier_provider.hooks.transport import build_async_client
@@ -92,7 +93,7 @@ class _Question:
                 waiter.set_result(done.result())
 
 
-_ASKING: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str, str], _Question]] = (
+_ASKING: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str], _Question]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -102,48 +103,56 @@ def _retrieve(future: asyncio.Future[Any]) -> None:
         future.exception()  # retrieved here, so a result nobody waits for any more is not logged as lost
 
 
-def question_of(params: Mapping[str, Any]) -> str:
-    """The canonical text of a poll's parameters: with the connection and path, what makes two polls the
-    same question (computed once per trigger, not per poll)."""
-    return json.dumps(params, sort_keys=True, default=str)
+@dataclass(frozen=True)
+class Question:
+    """A read prepared once (a trigger asks it at every poll): the checked ``Call`` and the text that makes two
+    polls the same question (operation, path and parameters; with the connection, the sharing key)."""
+
+    call: Call
+    text: str
 
 
-async def _ask(hook: TrackierHook, client: Any, path: str, params: Mapping[str, Any], question: str,
-               fresh_for: float | None) -> Any:
-    """The decoded answer to ``GET path?params``; with the connection's ``budget_url`` and ``fresh_for``,
-    asked once by every triggerer of the fleet per ``fresh_for`` seconds (``budget_store.shared_poll``)."""
+def question_of(hook: TrackierHook, operation: str | Call, params: Mapping[str, Any] | None) -> Question:
+    """The ``Question`` of a read: a catalogue operation with its query ``params``, or a prepared ``Call``
+    (``TrackierConfigError`` for bad parameters, before any request)."""
+    call = hook.prepare(operation, query=params)
+    return Question(call, json.dumps([call.operation.name, call.path, call.params], sort_keys=True, default=str))
+
+
+async def _ask(hook: TrackierHook, client: Any, question: Question, fresh_for: float | None) -> Any:
+    """The decoded answer to ``question``; with the connection's ``budget_url`` and ``fresh_for``, asked once
+    by every triggerer of the fleet per ``fresh_for`` seconds (``budget_store.shared_poll``)."""
     settings = await hook.aget_settings()
     if settings.budget_url is None or not fresh_for:
-        return await hook.arequest(client, "GET", path, params=params)
+        return await hook.acall(client, question.call)
     from trackier_provider.hooks.budget_store import answer_key, shared_poll, store_for
 
     return await shared_poll(
-        store_for(settings.budget_url), answer_key(settings.base_url, settings.api_key, path, question), fresh_for,
-        lambda: hook.arequest(client, "GET", path, params=params),
+        store_for(settings.budget_url), answer_key(settings.base_url, settings.api_key, question.text), fresh_for,
+        lambda: hook.acall(client, question.call),
     )
 
 
 async def shared_answer(
     hook: TrackierHook,
     client: Any,
-    path: str,
-    params: Mapping[str, Any],
+    operation: str | Call | Question,
+    params: Mapping[str, Any] | None,
     digest: Callable[[Any], T],
     *,
-    question: str | None = None,
     fresh_for: float | None = None,
 ) -> T:
-    """``digest`` of the answer to ``GET path?params``, asked once for every trigger of this event loop that
-    asks the same question (same connection, path and parameters) while it is in flight, and, when the
-    connection has a ``budget_url`` and ``fresh_for`` is given, once for every triggerer of the fleet within
-    ``fresh_for`` seconds (pass less than the poll interval).
+    """``digest`` of the answer to a read (a catalogue operation with its query ``params``, a prepared ``Call``,
+    or a ``Question`` prepared once by ``question_of``), asked once for every trigger of this event loop that
+    asks the same question (same connection, operation, path and parameters) while it is in flight, and, when
+    the connection has a ``budget_url`` and ``fresh_for`` is given, once for every triggerer of the fleet
+    within ``fresh_for`` seconds (pass less than the poll interval).
 
     Each caller gets the same digested answer (decoded and digested once per event loop) and keeps its own
-    state. A caller that times out or is cancelled stops waiting without cancelling the request for the
-    others. ``question`` is ``question_of(params)``, if the caller has it already.
+    state. A caller that times out or is cancelled stops waiting without cancelling the request for the others.
     """
-    question = question_of(params) if question is None else question
-    key = (hook.trackier_conn_id, path, question)
+    question = operation if isinstance(operation, Question) else question_of(hook, operation, params)
+    key = (hook.trackier_conn_id, question.text)
     loop = asyncio.get_running_loop()
     asking = _ASKING.get(loop)
     if asking is None:
@@ -152,7 +161,7 @@ async def shared_answer(
     if shared is None:
 
         async def ask() -> T:
-            return digest(await _ask(hook, client, path, params, question, fresh_for))
+            return digest(await _ask(hook, client, question, fresh_for))
 
         shared = asking[key] = _Question(asyncio.ensure_future(ask()), [])
         shared.task.add_done_callback(_retrieve)
@@ -336,6 +345,7 @@ __all__ = [
     "SUCCESS",
     "TIMEOUT",
     "BoundedClient",
+    "Question",
     "TrackierPollingTrigger",
     "question_of",
     "shared_answer",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 from trackier_provider.hooks.trackier import TrackierHook
-from trackier_provider.reports import report_params
+from trackier_provider.report_requests import report_params
 from trackier_provider.sensors.report import TrackierReportSensor
 from trackier_provider.version_compat import AIRFLOW_V_3_0_PLUS
 from trackier_provider.windows import resolve_window
@@ -37,9 +37,9 @@ def pull(conn_id: str, part: int) -> int:
     try:
         for n in range(REQUESTS):
             day = date.today() - timedelta(days=10 + part * REQUESTS + n)
-            path, params = report_params("campaign", resolve_window(day.isoformat(), day.isoformat()))
-            hook.get(path, params)
-            hook.get("/v2/network/conversions", {"start": f"{day} 00:00:00", "end": f"{day} 23:59:59", "limit": 100})
+            operation, params = report_params("campaign", resolve_window(day.isoformat(), day.isoformat()))
+            hook.call(operation, query=params)
+            hook.call("conversions.list", query={"start": f"{day} 00:00:00", "end": f"{day} 23:59:59", "limit": 100})
     finally:
         hook.close()
     return 2 * REQUESTS
