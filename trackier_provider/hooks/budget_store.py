@@ -264,7 +264,7 @@ async def shared_poll(store: Store, key: str, fresh_for: float, fetch: Callable[
                 return json.loads(cached)
             if await asyncio.to_thread(store.client.set, f"{key}:lock", token, nx=True, px=lifetime):
                 break
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.1)  # another process is asking: its answer comes within a request's time
     except store.errors as exc:
         log.warning("Budget store %s unreachable (%s): this triggerer asks its poll itself", store.name,
                     type(exc).__name__)
