@@ -15,14 +15,21 @@ from tests.conftest import CANARY_KEY, connection_json
 from tests.fleet_store import budget_redis  # noqa: F401 - the fixture
 from tests.triggers.emulated import old_day
 from tests.triggers.test_report import make
+from trackier_provider import readiness
 
 REPORT = "/v2/reports/campaign"
-POLL = 2.0
+POLL = 6.0
 
 
-def _two_triggerers(day: str) -> list[Any]:
+def _two_triggerers(emu: Any, day: str) -> list[Any]:
     """Run one trigger on ``day`` in each of two event loops on their own threads; return both events.
-    Each needs two polls that agree (one poll interval apart)."""
+    Each needs two polls that agree (one poll interval apart).
+
+    The emulator's clock (the triggers' clock) is moved to just after a multiple of the poll interval, so both
+    first polls fall in its first half however slowly the threads start on a busy machine: both triggers then
+    poll next at the same multiple (``until_next_poll``), as triggers started together in a triggerer do.
+    """
+    emu.advance_clock(POLL - readiness.now() % POLL + 0.05)
     events: list[Any] = [None, None]
 
     def triggerer(slot: int) -> None:
@@ -40,7 +47,7 @@ def _two_triggerers(day: str) -> list[Any]:
 def test_two_triggerers_share_one_request_per_poll_interval(emu, budget_redis, monkeypatch):  # noqa: F811
     monkeypatch.setenv("AIRFLOW_CONN_TRACKIER_DEFAULT", connection_json(
         emu.base_url, CANARY_KEY, max_retries=2, budget_url=budget_redis.url))
-    events = _two_triggerers(old_day(emu))
+    events = _two_triggerers(emu, old_day(emu))
     assert [e.payload["status"] for e in events] == ["success", "success"]
     assert [e.payload["summary"]["polls"] for e in events] == [2, 2]  # each polled twice...
     assert len([r for r in emu.requests if r["path"] == REPORT]) == 2  # ...and the two shared each request
@@ -51,7 +58,7 @@ def test_two_triggerers_share_one_request_per_poll_interval(emu, budget_redis, m
 
 
 def test_without_a_store_each_triggerer_asks_for_itself(emu):
-    events = _two_triggerers(old_day(emu))
+    events = _two_triggerers(emu, old_day(emu))
     assert [e.payload["status"] for e in events] == ["success", "success"]
     assert len([r for r in emu.requests if r["path"] == REPORT]) == 4  # the count above can fail
 
@@ -60,7 +67,7 @@ def test_a_store_that_is_down_costs_requests_not_answers(emu, budget_redis, monk
     monkeypatch.setenv("AIRFLOW_CONN_TRACKIER_DEFAULT", connection_json(
         emu.base_url, CANARY_KEY, max_retries=2, budget_url=budget_redis.url))
     budget_redis.stop()
-    events = _two_triggerers(old_day(emu))
+    events = _two_triggerers(emu, old_day(emu))
     assert [e.payload["status"] for e in events] == ["success", "success"]
     assert len([r for r in emu.requests if r["path"] == REPORT]) == 4
     assert "asks its poll itself" in caplog.text and "falls back to this process's own budget" in caplog.text
