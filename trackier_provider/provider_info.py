@@ -38,8 +38,8 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
     "reports_per_minute": {
         "label": "Report requests per minute",
         "schema": {"type": ["number", "null"], "default": 200},
-        "description": "Budget for /v2/reports/* per process, or per key with budget_url (Trackier documents "
-        "200/min for reports).",
+        "description": "Budget for the aggregate reports per process, or per key with budget_url (Trackier's "
+        "Publisher API documents 200/min).",
     },
     "logs_per_minute": {
         "label": "Log requests per minute",

@@ -50,7 +50,7 @@ def request_key(path: str, params: Mapping[str, Any]) -> str:
     return digest([path, dict(params)])
 
 
-def records_of(payload: Any, endpoint: str) -> list[dict[str, Any]]:
+def report_rows(payload: Any, endpoint: str) -> list[dict[str, Any]]:
     """The ``records`` of an aggregate report answer, or a clear error for any other shape."""
     return [r for r in answer_records(payload, "records", endpoint) if isinstance(r, Mapping)]  # type: ignore[misc]
 
@@ -68,7 +68,7 @@ class ReportFigures:
 
 def figures_of(payload: Any, endpoint: str) -> ReportFigures:
     """``ReportFigures`` of an aggregate report answer (``TrackierResponseError`` for any other shape)."""
-    records = records_of(payload, endpoint)
+    records = report_rows(payload, endpoint)
     totals = totals_of(records)
     return ReportFigures(records, len(records), totals, digest({"rows": len(records), "totals": totals}))
 
@@ -256,7 +256,7 @@ __all__ = [
     "load_callable",
     "now",
     "read_job",
-    "records_of",
+    "report_rows",
     "request_key",
     "totals_of",
 ]

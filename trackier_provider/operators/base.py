@@ -18,7 +18,6 @@ None of them does any I/O in ``__init__``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -350,24 +349,9 @@ class TrackierWindowedFetchOperator(TrackierFetchOperator):
         self.lookback = check_lookback(lookback)
 
     def resolve(self, context: Context) -> Window:
-        interval = {
-            name: _stdlib(context.get(name))  # type: ignore[misc]
-            for name in ("data_interval_start", "data_interval_end")
-        }
-        return resolve_window(
-            _stdlib(self.start), _stdlib(self.end), context=interval, timezone=self.timezone,
-            lookback_days=self.lookback,
-        )
-
-
-def _stdlib(value: Any) -> Any:
-    """A plain ``datetime`` for a pendulum one: pendulum drops a zoneinfo tz on ``- timedelta``."""
-    if isinstance(value, datetime) and type(value) is not datetime:
-        return datetime(
-            value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond,
-            tzinfo=value.tzinfo, fold=value.fold,
-        )
-    return value
+        interval = {name: context.get(name) for name in ("data_interval_start", "data_interval_end")}
+        return resolve_window(self.start, self.end, context=interval, timezone=self.timezone,
+                              lookback_days=self.lookback)
 
 
 class TrackierCreateOperator(TrackierBaseOperator):
