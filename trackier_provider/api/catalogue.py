@@ -1519,6 +1519,8 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
             ),
             model(
                 "UserCreate", "name", "email", "password", status=("active", "pending", "disabled", "rejected"),
+                # Trackier's getting-started guide: 8-16 characters with upper, lower, digit and one of - @ # $ &.
+                formats="email:email password:password",
                 types=(
                     "username:string name:string email:string password:string company:string phone:string "
                     "status:string region:object ref_by:string customFields:object bank:object tags:array "

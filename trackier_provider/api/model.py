@@ -127,6 +127,9 @@ class BodyModel:
     required: tuple[str, ...] = ()
     choices: Mapping[str, tuple[Any, ...]] = field(default_factory=lambda: MappingProxyType({}))
     types: Mapping[str, tuple[JsonType, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    #: Fields with a format Trackier enforces beyond their type (``email``, ``password``), checked by the
+    #: provider before sending (``api.calls.check_body``).
+    formats: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def problems(self, body: Any, *, as_text: bool = False) -> list[tuple[str, str]]:
         """What is wrong with ``body`` as ``(field, problem)`` pairs, in field order; empty when it is right.
@@ -245,9 +248,9 @@ def natural(lookup: str, *fields: str, narrow: Mapping[str, str] | None = None) 
     return NaturalKey(tuple(fields), lookup, MappingProxyType(dict(narrow or {})))
 
 
-def model(name: str, *required: str, types: str = "", **choices: tuple[Any, ...]) -> BodyModel:
+def model(name: str, *required: str, types: str = "", formats: str = "", **choices: tuple[Any, ...]) -> BodyModel:
     """A body model; ``types`` lists ``field:type`` words, several types joined by ``|``
-    (``"title:string advertiserId:string|integer"``)."""
+    (``"title:string advertiserId:string|integer"``), ``formats`` ``field:format`` words."""
     table: dict[str, tuple[JsonType, ...]] = {}
     for word in types.split():
         field_name, _, kinds = word.rpartition(":")
@@ -255,7 +258,9 @@ def model(name: str, *required: str, types: str = "", **choices: tuple[Any, ...]
             if kind not in _TYPE_WORDS:
                 raise ValueError(f"{name}.{field_name}: {kind!r} is not a JSON type")
         table[field_name] = tuple(kinds.split("|"))  # type: ignore[arg-type]
-    return BodyModel(name, tuple(required), MappingProxyType(choices), MappingProxyType(table))
+    formatted = dict(word.rpartition(":")[::2] for word in formats.split())
+    return BodyModel(name, tuple(required), MappingProxyType(choices), MappingProxyType(table),
+                     MappingProxyType(formatted))
 
 
 def op(name: str, method: Method, path: str, *, ids: tuple[str, ...] = (), query: tuple[Param, ...] = (),

@@ -37,6 +37,9 @@ class TrackierSetPublisherPayoutOperator(TrackierOperator):
     :param currency: the payout's currency (default: the campaign's).
     """
 
+    arguments = {"path_params.campaign_id": "campaign_id", "data.pubIds": "publisher_id", "data.payout": "payout",
+                 "data.revenue": "revenue", "data.geo": "geo", "data.goalId": "goal_id", "data.currency": "currency"}
+
     def __init__(self, *, campaign_id: Any, publisher_id: Any, payout: Any, revenue: Any,
                  geo: Sequence[str] = ("ALL",), goal_id: Any = None, currency: str | None = None,
                  **kwargs: Any) -> None:
