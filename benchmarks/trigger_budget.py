@@ -109,11 +109,11 @@ def run_triggers(url: str, triggers: int, windows: int, reports_per_minute: int,
         ))
     fired: list[float] = []
     sent: list[float] = []  # when each report request left (coalesced polls send one for many triggers)
-    original = TrackierHook.arequest
+    original = TrackierHook.acall
 
-    async def counted(self: TrackierHook, client: Any, method: str, endpoint: str, **kwargs: Any) -> Any:
+    async def counted(self: TrackierHook, client: Any, operation: Any, **kwargs: Any) -> Any:
         sent.append(time.time())
-        return await original(self, client, method, endpoint, **kwargs)
+        return await original(self, client, operation, **kwargs)
 
     async def wait(trigger: TrackierReportTrigger) -> str:
         event = await trigger.wait()
@@ -134,12 +134,12 @@ def run_triggers(url: str, triggers: int, windows: int, reports_per_minute: int,
         finally:
             sampler.cancel()
 
-    TrackierHook.arequest = counted  # type: ignore[method-assign]
+    TrackierHook.acall = counted  # type: ignore[method-assign]
     cpu_before = time.process_time()
     try:
         statuses = asyncio.run(run_all())
     finally:
-        TrackierHook.arequest = original  # type: ignore[method-assign]
+        TrackierHook.acall = original  # type: ignore[method-assign]
     rounds_cpu = [after - before for before, after in itertools.pairwise(halfway)]
     return statuses, sent, fired, time.process_time() - cpu_before, rounds_cpu
 

@@ -46,7 +46,7 @@ class BoundedClient:
 
     httpcore's pool rescans every queued request whenever a connection frees up, which grows
     quadratically with a thousand triggers polling at once; waiting on a semaphore instead keeps the
-    pool's queue empty. Only ``request`` is offered: it is all ``TrackierHook.arequest`` uses.
+    pool's queue empty. Only ``request`` is offered: it is all ``TrackierHook.acall`` uses.
     """
 
     def __init__(self, client: Any, limit: int = MAX_CONNECTIONS) -> None:
