@@ -32,17 +32,26 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
     "requests_per_second": {
         "label": "Requests per second",
         "schema": {"type": ["number", "null"]},
-        "description": "Budget of every hook and trigger of one process on this connection; empty for none.",
+        "description": "Budget of every hook and trigger of one process on this connection (of every process "
+        "with budget_url); empty for none.",
     },
     "reports_per_minute": {
         "label": "Report requests per minute",
         "schema": {"type": ["number", "null"], "default": 200},
-        "description": "Budget for the aggregate reports per process (Trackier's Publisher API documents 200/min).",
+        "description": "Budget for the aggregate reports per process, or per key with budget_url (Trackier's "
+        "Publisher API documents 200/min).",
     },
     "logs_per_minute": {
         "label": "Log requests per minute",
         "schema": {"type": ["number", "null"]},
-        "description": "Budget for conversion, click and other raw logs per process; empty: requests per second.",
+        "description": "Budget for conversion, click and other raw logs per process, or per key with budget_url; "
+        "empty: requests per second.",
+    },
+    "budget_url": {
+        "label": "Shared budget store",
+        "schema": {"type": ["string", "null"]},
+        "description": "redis://[:password@]host:port/db: every worker and triggerer shares one budget per "
+        "endpoint group there, and 429 pauses; empty: a budget per process.",
     },
     "max_parallel_pages": {
         "label": "Pages fetched at once",

@@ -52,12 +52,13 @@ class AirflowCluster:
     :param secrets: strings replaced by ``***`` in the error messages and logs this class raises or returns.
     :param ui: on 2.x also start the webserver (3.x always has the API server, which serves the UI).
     :param unset: variables of this process's environment the components must not inherit.
+    :param triggerers: how many triggerers run side by side (Airflow shares the triggers among them).
     """
 
     def __init__(self, home: Path, dags_folder: Path, extra_env: Mapping[str, str], *,
                  database_url: str | None = None, executor: str | None = None,
                  extra_components: Sequence[Component] = (), secrets: Iterable[str] = (), ui: bool = False,
-                 port: int | None = None, unset: Iterable[str] = ()) -> None:
+                 port: int | None = None, unset: Iterable[str] = (), triggerers: int = 1) -> None:
         self.home = home
         self.major = airflow_major()
         self.port = port or free_port()
@@ -66,6 +67,7 @@ class AirflowCluster:
         self.ui = ui
         self.secrets = [s for s in secrets if s]
         self.extra_components = list(extra_components)
+        self.triggerers = triggerers
         self.env = {
             **os.environ,
             "AIRFLOW_HOME": str(home),
@@ -107,12 +109,14 @@ class AirflowCluster:
         # With workers on other "hosts" the triggerer's log server would only listen on every interface for
         # nothing: the UI cannot reach a worker's either (no shared or remote log storage here).
         skip = ["--skip-serve-logs"] if self.distributed else []
+        triggerers = [Component("triggerer" if n == 1 else f"triggerer-{n}", ["triggerer", *skip])
+                      for n in range(1, self.triggerers + 1)]
         if self.major >= 3:
             control = [Component("api-server", ["api-server", "--port", str(self.port)]),
                        Component("scheduler", ["scheduler"]), Component("dag-processor", ["dag-processor"]),
-                       Component("triggerer", ["triggerer", *skip])]
+                       *triggerers]
         else:
-            control = [Component("scheduler", ["scheduler"]), Component("triggerer", ["triggerer", *skip])]
+            control = [Component("scheduler", ["scheduler"]), *triggerers]
             if self.ui:
                 control.append(Component("webserver", ["webserver", "--port", str(self.port)]))
         return [*control, *self.extra_components]

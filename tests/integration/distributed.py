@@ -4,9 +4,12 @@ In one throwaway directory (removed on exit), on 127.0.0.1 and free ports:
 
 - PostgreSQL: Airflow's metadata database and the ``warehouse`` database that ``report_pull`` loads into
   (through the ``trackier_warehouse`` connection), run as the ``postgres`` user from Debian's binaries;
-- Redis: the Celery broker and result backend;
+- Redis: the Celery broker and result backend, and (database 2) the shared budget store: connection
+  ``trackier_default`` names it in its ``budget_url`` extra, so every worker's task and both triggerers draw
+  from one API budget per endpoint group;
 - an S3 server (moto's): ``s3://trackier/...`` holds every file the DAGs read or write;
-- Airflow's scheduler and triggerer (and on 3.x the API server and DAG processor), CeleryExecutor;
+- Airflow's scheduler and two triggerers side by side (and on 3.x the API server and DAG processor),
+  CeleryExecutor;
 - two Celery workers, ``worker-a`` and ``worker-b``, each with its own directory (AIRFLOW_HOME, copy of the DAG
   files, task logs, TMPDIR, working directory) and hostname (``127.0.0.2`` / ``127.0.0.3``, as Airflow records
   it on task instances), so nothing can rely on a path another process wrote. On 3.x the workers have no
@@ -34,7 +37,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -62,6 +65,8 @@ BASE_PATH = f"s3://{BUCKET}/examples"
 ONBOARDING_CSV = f"s3://{BUCKET}/onboarding/publishers.csv"
 REPORT_PULL = "report_pull"
 ONBOARDING = "publisher_onboarding"
+#: The Redis database of the shared budget store (0 and 1 are Celery's).
+BUDGET_DB = 2
 
 HOSTNAME_MODULE = '''"""The hostname Airflow records for task instances run by this worker (one per simulated host)."""
 
@@ -87,11 +92,13 @@ class DistributedCluster:
     :param extra_env: more settings for every Airflow process (e.g. the examples' sensor timing).
     :param concurrency: task slots per worker.
     :param ui: also start 2.x's webserver (3.x's API server serves the UI anyway) on ``port``.
+    :param extra_dags: DAG files copied next to the examples (for every component and worker).
+    :param triggerers: triggerers running side by side.
     """
 
     def __init__(self, *, trackier_url: str, trackier_key: str, extra_env: Mapping[str, str] | None = None,
                  concurrency: int = 4, dags_source: Path = EXAMPLES, ui: bool = False, port: int | None = None,
-                 use_job_schedule: bool = False) -> None:
+                 use_job_schedule: bool = False, extra_dags: Sequence[Path] = (), triggerers: int = 2) -> None:
         check_installed()
         self.trackier_url = trackier_url
         self.trackier_key = trackier_key
@@ -101,6 +108,8 @@ class DistributedCluster:
         self.ui = ui
         self.port = port
         self.use_job_schedule = use_job_schedule
+        self.extra_dags = list(extra_dags)
+        self.triggerers = triggerers
         self.major = airflow_major()
         self.root = Path()
         self.postgres: Postgres | None = None
@@ -123,13 +132,13 @@ class DistributedCluster:
             self.redis = Redis(self.root / "redis").start()
             self.store = ObjectStore(self.root / "s3", bucket=BUCKET).start()
             control = self._directory("control")
-            shutil.copytree(self.dags_source, control / "dags", ignore=shutil.ignore_patterns("__pycache__"))
+            self._copy_dags(control / "dags")
             self.log_port = free_port()
             workers = [c for name, host in WORKERS.items() for c in self._worker(name, host)]
             self.airflow = AirflowCluster(
                 control, control / "dags", self._airflow_env(control), database_url=self.postgres.url("airflow"),
                 executor="CeleryExecutor", extra_components=workers, secrets=self.secrets, ui=self.ui,
-                port=self.port,
+                port=self.port, triggerers=self.triggerers,
                 # Connections come from the metadata database only, as in a deployment: none from this shell.
                 unset=[key for key in os.environ if key.startswith("AIRFLOW_CONN_")],
             )
@@ -187,6 +196,17 @@ class DistributedCluster:
             found.append(self.store.secret_key)
         return found
 
+    @property
+    def budget_url(self) -> str:
+        """The shared budget store (connection extra ``budget_url``): a database of the cluster's Redis."""
+        assert self.redis is not None
+        return self.redis.url(BUDGET_DB)
+
+    def _copy_dags(self, target: Path) -> None:
+        shutil.copytree(self.dags_source, target, ignore=shutil.ignore_patterns("__pycache__"))
+        for path in self.extra_dags:
+            shutil.copy(path, target / path.name)
+
     def _directory(self, name: str) -> Path:
         path = self.root / name
         path.mkdir(mode=0o700)
@@ -225,7 +245,7 @@ class DistributedCluster:
         home = self._directory(name)
         for sub in ("logs", "tmp", "lib"):
             (home / sub).mkdir(mode=0o700)
-        shutil.copytree(self.dags_source, home / "dags", ignore=shutil.ignore_patterns("__pycache__"))
+        self._copy_dags(home / "dags")
         (home / "lib" / "trackier_worker_identity.py").write_text(HOSTNAME_MODULE)
         env = {
             "AIRFLOW_HOME": str(home),
@@ -257,11 +277,23 @@ class DistributedCluster:
         key), imported from an owner-only file so no password is on a command line."""
         assert self.airflow is not None and self.postgres is not None
         connections = {
-            "trackier_default": {"conn_type": "trackier", "host": self.trackier_url, "password": self.trackier_key},
+            "trackier_default": {"conn_type": "trackier", "host": self.trackier_url, "password": self.trackier_key,
+                                 "extra": json.dumps({"budget_url": self.budget_url})},
             "trackier_warehouse": {"conn_type": "postgres", "host": "127.0.0.1", "port": self.postgres.port,
                                    "login": "warehouse", "password": self.postgres.passwords["warehouse"],
                                    "schema": "warehouse"},
         }
+        self._import_connections(connections)
+
+    def add_trackier_connection(self, conn_id: str, *, shared: bool, **extra: Any) -> None:
+        """One more Trackier connection to the same API and key; ``shared``: with the cluster's ``budget_url``."""
+        if shared:
+            extra["budget_url"] = self.budget_url
+        self._import_connections({conn_id: {"conn_type": "trackier", "host": self.trackier_url,
+                                            "password": self.trackier_key, "extra": json.dumps(extra)}})
+
+    def _import_connections(self, connections: Mapping[str, Any]) -> None:
+        assert self.airflow is not None
         path = self.airflow.home / "connections.json"
         with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
             json.dump(connections, handle)
@@ -343,6 +375,20 @@ class DistributedCluster:
         self.airflow.cli("dags", "trigger", dag_id, flag, logical.isoformat(), "--run-id", run_id)
         return run_id
 
+    def triggerer_jobs(self) -> int:
+        """Triggerers alive, as the metadata database records them (one job each)."""
+        assert self.airflow is not None
+        return len(self.airflow.query("SELECT id FROM job WHERE job_type = 'TriggererJob' AND state = 'running'"))
+
+
+def backfill_run_ids(first: date, last: date, major: int) -> list[str]:
+    """The run ids a backfill of ``report_pull`` over the days ``first``..``last`` creates: Airflow 3 names a
+    run by when it may start (the end of its day), Airflow 2 by its logical date (the start of its day)."""
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    offset = timedelta(days=1) if major >= 3 else timedelta(0)
+    return [f"backfill__{(datetime.combine(d, datetime.min.time(), tzinfo=timezone.utc) + offset).isoformat()}"
+            for d in days]
+
 
 #: How many of the onboarding CSV's new publishers name campaigns (4 and 6).
 GRANTED = 6
@@ -420,8 +466,9 @@ def main(argv: list[str] | None = None) -> int:
             first, last = backfill_days()
             cluster.backfill(first, last)
             cluster.trigger(ONBOARDING, datetime.now(timezone.utc).replace(microsecond=0))
-            workload = (f"backfill of {REPORT_PULL} {first}..{last} and a {ONBOARDING} run over {len(rows)} CSV "
-                        f"rows, triggered")
+            runs = backfill_run_ids(first, last, cluster.major)
+            workload = (f"backfill of {REPORT_PULL} reading the days {first}..{last} (runs {runs[0]} .. "
+                        f"{runs[-1]}) and a {ONBOARDING} run over {len(rows)} CSV rows, triggered")
         url = f"http://127.0.0.1:{cluster.airflow.port}"
         login = ("no login needed (simple auth manager, everyone admin, loopback only)" if cluster.major >= 3
                  else f"user admin, password {cluster.admin_password}")
@@ -430,7 +477,10 @@ Distributed Airflow {'.'.join(map(str, _airflow_version()))} is up in {cluster.r
   UI                 {url}  ({login})
   metadata DB        PostgreSQL on 127.0.0.1:{cluster.postgres.port}, database airflow
   warehouse          PostgreSQL database warehouse, table conversions (connection trackier_warehouse)
-  broker             Redis on 127.0.0.1:{cluster.redis.port}
+  broker             Redis on 127.0.0.1:{cluster.redis.port}, databases 0 and 1
+  budget store       the same Redis, database {BUDGET_DB}: trackier_default's budget_url, one API budget per
+                     endpoint group for both workers' tasks and both triggerers
+  triggerers         {cluster.triggerers}, side by side
   object store       S3 (moto) at {cluster.store.endpoint}, bucket {BUCKET}: {BASE_PATH}/, {ONBOARDING_CSV}
   Trackier API       emulator at {emu.base_url} (connection trackier_default)
   workers            {', '.join(f'{n} (hostname {h}, {cluster.root / n})' for n, h in WORKERS.items())}

@@ -10,6 +10,12 @@ after the overlapping lookbacks and after the second pass; each new publisher wa
 successful POST, one object in the emulator) and nothing else was; no credential appears in any log or XCom;
 and afterwards no process of the setup is alive and its directory is gone.
 
+Then the fleet budget (``dags/fleet_workload.py``): with the emulator enforcing 60 report and 60 log requests a
+minute per key, eight task processes on the two workers and report sensors on the two triggerers ask for
+about 100 of each as fast as their budget lets them. On a connection with the cluster's ``budget_url`` they
+share one budget: zero 429 answers and every task succeeds. The same work on a connection without it (a
+budget per process: together eight times the key's rate) gets 429s, so the first check can fail.
+
 Needs the servers (``apt-get install postgresql redis-server``) and ``pip install -e '.[distributed]'``;
 skipped with that message when they are missing, unless ``TRACKIER_REQUIRE_DISTRIBUTED=1`` (CI) makes it fail.
 """
@@ -24,17 +30,20 @@ import time
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from datetime import time as clock
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.integration.distributed import (
     BASE_PATH,
+    BUDGET_DB,
     ONBOARDING,
     REPORT_PULL,
     WORKERS,
     DistributedCluster,
     backfill_days,
+    backfill_run_ids,
     check_installed,
     onboarding_rows,
 )
@@ -45,6 +54,9 @@ pytestmark = pytest.mark.integration
 
 FINISHED = ("success", "failed")
 RUN_TIMEOUT = 900
+FLEET_DAGS = Path(__file__).parent / "dags" / "fleet_workload.py"
+#: What the emulator enforces per key during the fleet runs, and what both fleet connections allow.
+FLEET_LIMITS = {"reports_per_minute": 60, "logs_per_minute": 60}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -165,6 +177,58 @@ class Checks:
         return self.airflow.wait_for(what, finished, timeout=RUN_TIMEOUT, poll=2)
 
 
+def store_contents(cluster: DistributedCluster) -> list[str]:
+    """Every key and string value in the cluster's budget store."""
+    import redis
+
+    assert cluster.redis is not None
+    client = redis.Redis.from_url(cluster.redis.url(BUDGET_DB))
+    try:
+        keys = list(client.scan_iter("*"))
+        return [k.decode() for k in keys] + [str(client.get(k)) for k in keys if client.type(k) == b"string"]
+    finally:
+        client.close()
+
+
+def fleet_runs(cluster: DistributedCluster, checks: Checks, emu: TrackierEmulator) -> str:
+    """The fleet workload with one shared budget, then with a budget per process; returns what the emulator saw."""
+    assert cluster.airflow is not None and cluster.redis is not None
+    # The shared run retries what it must (it gets no 429, so nothing); the solo run gives up at its first 429:
+    # it only has to show them, not wait them out.
+    for conn_id, shared, retries in (("trackier_fleet", True, 10), ("trackier_solo", False, 0)):
+        cluster.add_trackier_connection(conn_id, shared=shared, max_retries=retries, **FLEET_LIMITS)
+    assert cluster.triggerer_jobs() == 2
+    seen: dict[str, Counter[tuple[str, int]]] = {}
+    for name in ("shared", "solo"):
+        dag_id = f"fleet_workload_{name}"
+        cluster.wait_until_ready((dag_id,))
+        cluster.unpause(dag_id)
+        emu.set_rate_limit(FLEET_LIMITS)  # fresh buckets: each run starts with the key's whole allowance
+        before = len(emu.requests)
+        run_id = cluster.trigger(dag_id, datetime.now(timezone.utc).replace(microsecond=0))
+        [run] = checks.wait_runs(f"the {dag_id} run", lambda d=dag_id, r=run_id: [
+            x for x in checks.runs(d, "manual") if x[0] == r], 1)
+        tis = checks.task_instances(dag_id, [run_id])
+        seen[name] = Counter(
+            ("reports" if r["path"].startswith("/v2/reports/") else "logs", r["status"])
+            for r in emu.requests[before:] if r["path"].startswith(("/v2/reports/", "/v2/network/conversions")))
+        if name == "shared":
+            # One budget for 8 task processes and 2 triggerers: not one 429, every task succeeds.
+            assert run[1] == "success" and len(tis) == 8 + 4 and {t["state"] for t in tis} == {"success"}, tis
+            assert {t["hostname"] for t in tis if t["task_id"] == "pull"} == set(WORKERS.values()), tis
+            assert seen[name][("logs", 200)] == 8 * 12 and seen[name][("reports", 200)] >= 8 * 12 + 4 * 2
+            assert seen[name][("reports", 429)] == seen[name][("logs", 429)] == 0, seen[name]
+            stored = store_contents(cluster)  # now: the budgets' keys expire a minute after their last use
+            assert any(":budget:" in text for text in stored), stored  # the budgets were in the store...
+            assert not any(secret in text for text in stored for secret in cluster.secrets)  # ...and no secret
+        else:
+            # The same work with a budget per process exceeds the key's limits: the check above can fail.
+            assert seen[name][("reports", 429)] + seen[name][("logs", 429)] > 0, seen[name]
+    emu.set_rate_limit(None)
+    return ", ".join(f"{name}: " + ", ".join(f"{group} {status} x{n}" for (group, status), n in sorted(c.items()))
+                     for name, c in seen.items())
+
+
 def _utc(value: Any) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
@@ -190,7 +254,8 @@ def test_backfill_and_mapped_onboarding_on_celery_workers(capsys: pytest.Capture
     assert len(rows) >= 50
     passwords = [r["password"] for r in rows]
     with TrackierEmulator(config, host="127.0.0.1", port=0) as emu:
-        cluster = DistributedCluster(trackier_url=emu.base_url, trackier_key=emu.api_key, extra_env=timing)
+        cluster = DistributedCluster(trackier_url=emu.base_url, trackier_key=emu.api_key, extra_env=timing,
+                                     extra_dags=[FLEET_DAGS])
         with cluster:
             checks = Checks(cluster, emu)
             airflow = checks.airflow
@@ -216,6 +281,7 @@ def test_backfill_and_mapped_onboarding_on_celery_workers(capsys: pytest.Capture
             first_done = time.monotonic()
 
             assert [r[2] for r in first_runs] == [_midnight(d) for d in days]
+            assert [r[0] for r in first_runs] == backfill_run_ids(first_day, last_day, cluster.major)  # the banner's
             report_tis = checks.task_instances(REPORT_PULL, [r[0] for r in first_runs])
             onboarding_tis = checks.task_instances(ONBOARDING, [onboarding_run])
             assert [r[1] for r in first_runs] == ["success"] * 3, (first_runs, report_tis, airflow.logs())
@@ -308,6 +374,9 @@ def test_backfill_and_mapped_onboarding_on_celery_workers(capsys: pytest.Capture
             assert checks.warehouse() == (count, distinct, ids)  # the same days again: no duplicates
             second_done = time.monotonic()
 
+            fleet = fleet_runs(cluster, checks, emu)
+            fleet_done = time.monotonic()
+
             # No credential in any log (servers', Airflow components', every task log) or XCom.
             xcom_text = json.dumps([x["value"] for x in checks.xcoms()], default=str)
             logs = [p for p in cluster.root.rglob("*") if p.is_file() and (p.suffix == ".log" or "logs" in p.parts)]
@@ -319,5 +388,6 @@ def test_backfill_and_mapped_onboarding_on_celery_workers(capsys: pytest.Capture
     assert cluster.leftovers() == []
     with capsys.disabled():  # the wall times, in CI's output too
         print(f"\ndistributed run on Airflow {cluster.major}: ready after {ready - started:.0f}s, first pass "
-              f"{first_done - ready:.0f}s, second pass {second_done - first_done:.0f}s, total with teardown "
+              f"{first_done - ready:.0f}s, second pass {second_done - first_done:.0f}s, fleet runs "
+              f"{fleet_done - second_done:.0f}s ({fleet}), total with teardown "
               f"{time.monotonic() - started:.0f}s; tasks per worker {dict(sorted(hosts.items()))}")

@@ -125,3 +125,35 @@ def test_shared_client_survives_a_cancelled_user(emu):
         return base._CLIENTS.get(asyncio.get_running_loop(), {})
 
     assert asyncio.run(scenario()) == {}
+
+
+def test_triggers_starting_together_look_the_connection_up_once(emu, monkeypatch):
+    """A triggerer taking on many triggers at once looks their connection up once, not once per trigger
+    (the lookup is counted, not replaced: it still reads the real connection)."""
+    from trackier_provider.hooks import trackier
+
+    lookups: list[str] = []
+    original = trackier.aget_connection
+
+    async def counted(conn_id):
+        lookups.append(conn_id)
+        return await original(conn_id)
+
+    monkeypatch.setattr(trackier, "aget_connection", counted)
+    day = old_day(emu)
+
+    async def together():
+        return await asyncio.gather(*(make(day, settle_polls=1, settle_period=0.0).wait() for _ in range(20)))
+
+    events = asyncio.run(together())
+    assert {e.payload["status"] for e in events} == {"success"}
+    assert lookups == ["trackier_default"]
+
+    later = asyncio.run(make(day, settle_polls=1, settle_period=0.0).wait())  # nothing kept: looked up anew
+    assert later.payload["status"] == "success" and lookups == ["trackier_default"] * 2
+
+
+def test_a_missing_connection_is_an_error_event(emu):
+    trigger = make(old_day(emu), trackier_conn_id="trackier_nowhere")
+    event = asyncio.run(trigger.wait())
+    assert event.payload["status"] == "error" and "trackier_nowhere" in event.payload["message"]

@@ -9,6 +9,7 @@ from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from trackier_provider.exceptions import TrackierConfigError
+from trackier_provider.hooks.budget_store import check_budget_url
 from trackier_provider.provider_info import CONN_TYPE, DEFAULT_BASE_URL
 from trackier_provider.validation import check_choice, check_number, check_text, check_url
 
@@ -40,6 +41,8 @@ class ClientSettings:
     max_parallel_pages: int = DEFAULT_MAX_PARALLEL_PAGES
     max_bytes_ahead: int = DEFAULT_MAX_BYTES_AHEAD
     validate_responses: str = "off"
+    #: ``budget_url``: the Redis store every process shares its budgets through (may hold a password).
+    budget_url: str | None = field(default=None, repr=False)
 
     def rate(self, group: str) -> float | None:
         """Requests per second allowed for an endpoint group (``hooks.throttle.GROUPS``); None for no limit.
@@ -151,4 +154,5 @@ def settings_from_connection(conn: Any, **overrides: Any) -> ClientSettings:
             settings["max_bytes_ahead"] if settings["max_bytes_ahead"] is not None else DEFAULT_MAX_BYTES_AHEAD
         ),
         validate_responses=settings["validate_responses"] or "off",
+        budget_url=check_budget_url(extras.get("budget_url")),
     )

@@ -7,9 +7,10 @@ process draws from the same budgets, one per group of endpoints (``reports``, ``
 many tasks or triggers run there. A 429 from the server pauses the whole group for its ``Retry-After``, for
 every user, not only the request that got it.
 
-What a per-process budget cannot do: two workers, or a worker and a triggerer, each have their own, so the
-connection's total is (budget x processes). Cap concurrency across processes with an Airflow pool per
-connection (see the README's "Budgets and pools").
+Without the connection extra ``budget_url`` the budget is per process: two workers, or a worker and a
+triggerer, each have their own, so the connection's total is (budget x processes). With ``budget_url`` every
+process of every machine draws from one budget per key and group in that Redis store, and a 429 pauses the
+group everywhere (``hooks.budget_store``). See the README's "Budgets and pools".
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ import threading
 import time
 from collections.abc import Callable
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from trackier_provider.hooks.connection import ClientSettings
 
 #: The endpoint groups budgets are kept for.
 GROUPS = ("reports", "logs", "default")
@@ -80,18 +85,35 @@ class Throttle:
             sleep(delay)
 
 
-_BUDGETS: dict[tuple[str, str, float | None], Throttle] = {}
+_BUDGETS: dict[tuple[str, str, float | None, str | None], Throttle] = {}
 _BUDGETS_LOCK = threading.Lock()
 
 
-def budget(conn_id: str, group: str, requests_per_second: float | None) -> Throttle:
-    """The process-wide budget of ``group`` for connection ``conn_id`` at this rate (one object for every
-    caller that configures the connection alike)."""
-    key = (conn_id, group, requests_per_second)
+def budget(
+    conn_id: str, group: str, requests_per_second: float | None, settings: ClientSettings | None = None
+) -> Throttle:
+    """The budget of ``group`` for connection ``conn_id`` at this rate (one object for every caller of the
+    process that configures the connection alike).
+
+    With the connection extra ``budget_url`` (in ``settings``) it is the fleet's budget in that store
+    (``hooks.budget_store.SharedBudget``, which falls back to a per-process share if the store fails);
+    otherwise this process's own.
+    """
+    url = settings.budget_url if settings is not None else None
+    key = (conn_id, group, requests_per_second, url)
     with _BUDGETS_LOCK:
         found = _BUDGETS.get(key)
         if found is None:
-            found = _BUDGETS[key] = Throttle(requests_per_second)
+            if url is None or settings is None:
+                found = Throttle(requests_per_second)
+            else:
+                from trackier_provider.hooks.budget_store import SharedBudget, budget_key, store_for
+
+                found = SharedBudget(
+                    store_for(url), budget_key(settings.base_url, settings.api_key, group), requests_per_second,
+                    label=f"connection {conn_id!r}, group {group!r}",
+                )
+            _BUDGETS[key] = found
         return found
 
 

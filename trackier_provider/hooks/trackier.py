@@ -195,9 +195,10 @@ class TrackierHook(BaseHook):
         return RetryPolicy(max_retries=self.settings.max_retries, deadline=self.retry_deadline)
 
     def throttle_for(self, group: str) -> Throttle:
-        """The process-wide budget of an endpoint group (``Operation.group``): one per connection and group,
-        shared with every other hook and trigger of this process (see ``hooks.throttle``)."""
-        return budget(self.trackier_conn_id, group, self.settings.rate(group))
+        """The budget of an endpoint group (``Operation.group``): one per connection and group, shared with
+        every other hook and trigger of this process, or of the fleet with ``budget_url`` (see
+        ``hooks.throttle``)."""
+        return budget(self.trackier_conn_id, group, self.settings.rate(group), self.settings)
 
     def headers(self) -> dict[str, str]:
         """Headers sent on every call: the key, a User-Agent naming this provider, JSON accepted."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import sys
 import weakref
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -44,7 +46,7 @@ class BoundedClient:
 
     httpcore's pool rescans every queued request whenever a connection frees up, which grows
     quadratically with a thousand triggers polling at once; waiting on a semaphore instead keeps the
-    pool's queue empty. Only ``request`` is offered: it is all ``TrackierHook.arequest`` uses.
+    pool's queue empty. Only ``request`` is offered: it is all ``TrackierHook.acall`` uses.
     """
 
     def __init__(self, client: Any, limit: int = MAX_CONNECTIONS) -> None:
@@ -70,7 +72,28 @@ async def _open_client(timeout: float) -> BoundedClient:
     return BoundedClient(await asyncio.to_thread(_build_client, timeout))
 
 
-_ASKING: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, ...], asyncio.Future[Any]]] = (
+@dataclass
+class _Question:
+    """One question in flight in an event loop: the request's task and the futures of those waiting for it."""
+
+    task: asyncio.Future[Any]
+    waiters: list[asyncio.Future[Any]]
+
+    def settle(self, done: asyncio.Future[Any]) -> None:
+        """Hand the task's outcome to every waiter still waiting (one that left was cancelled: skipped)."""
+        error = None if done.cancelled() else done.exception()
+        for waiter in self.waiters:
+            if waiter.done():
+                continue
+            if done.cancelled():
+                waiter.cancel()
+            elif error is not None:
+                waiter.set_exception(error)
+            else:
+                waiter.set_result(done.result())
+
+
+_ASKING: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str], _Question]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -80,29 +103,102 @@ def _retrieve(future: asyncio.Future[Any]) -> None:
         future.exception()  # retrieved here, so a result nobody waits for any more is not logged as lost
 
 
-async def shared_answer(
-    hook: TrackierHook, client: Any, operation: str | Call, params: Mapping[str, Any] | None,
-    digest: Callable[[Any], T],
-) -> T:
-    """``digest`` of the answer to a read (a catalogue operation with its query ``params``, or a prepared
-    ``Call``), asked once for every trigger of this event loop that asks the same question (same connection,
-    operation, path and parameters) while it is in flight.
+@dataclass(frozen=True)
+class Question:
+    """A read prepared once (a trigger asks it at every poll): the checked ``Call`` and the text that makes two
+    polls the same question (operation, path and parameters; with the connection, the sharing key)."""
 
-    Each caller gets the same digested answer (decoded and digested once) and keeps its own state. A caller
-    that times out or is cancelled stops waiting without cancelling the request for the others.
-    """
+    call: Call
+    text: str
+
+
+def question_of(hook: TrackierHook, operation: str | Call, params: Mapping[str, Any] | None) -> Question:
+    """The ``Question`` of a read: a catalogue operation with its query ``params``, or a prepared ``Call``
+    (``TrackierConfigError`` for bad parameters, before any request)."""
     call = hook.prepare(operation, query=params)
-    key = (hook.trackier_conn_id, call.operation.name, call.path, json.dumps(call.params, sort_keys=True, default=str))
-    asking = _ASKING.setdefault(asyncio.get_running_loop(), {})
-    future = asking.get(key)
-    if future is None:
+    return Question(call, json.dumps([call.operation.name, call.path, call.params], sort_keys=True, default=str))
+
+
+async def _ask(hook: TrackierHook, client: Any, question: Question, fresh_for: float | None) -> Any:
+    """The decoded answer to ``question``; with the connection's ``budget_url`` and ``fresh_for``, asked once
+    by every triggerer of the fleet per ``fresh_for`` seconds (``budget_store.shared_poll``)."""
+    settings = await hook.aget_settings()
+    if settings.budget_url is None or not fresh_for:
+        return await hook.acall(client, question.call)
+    from trackier_provider.hooks.budget_store import answer_key, shared_poll, store_for
+
+    return await shared_poll(
+        store_for(settings.budget_url), answer_key(settings.base_url, settings.api_key, question.text), fresh_for,
+        lambda: hook.acall(client, question.call),
+    )
+
+
+async def shared_answer(
+    hook: TrackierHook,
+    client: Any,
+    operation: str | Call | Question,
+    params: Mapping[str, Any] | None,
+    digest: Callable[[Any], T],
+    *,
+    fresh_for: float | None = None,
+) -> T:
+    """``digest`` of the answer to a read (a catalogue operation with its query ``params``, a prepared ``Call``,
+    or a ``Question`` prepared once by ``question_of``), asked once for every trigger of this event loop that
+    asks the same question (same connection, operation, path and parameters) while it is in flight, and, when
+    the connection has a ``budget_url`` and ``fresh_for`` is given, once for every triggerer of the fleet
+    within ``fresh_for`` seconds (pass less than the poll interval).
+
+    Each caller gets the same digested answer (decoded and digested once per event loop) and keeps its own
+    state. A caller that times out or is cancelled stops waiting without cancelling the request for the others.
+    """
+    question = operation if isinstance(operation, Question) else question_of(hook, operation, params)
+    key = (hook.trackier_conn_id, question.text)
+    loop = asyncio.get_running_loop()
+    asking = _ASKING.get(loop)
+    if asking is None:
+        asking = _ASKING[loop] = {}
+    shared = asking.get(key)
+    if shared is None:
 
         async def ask() -> T:
-            return digest(await hook.acall(client, call))
+            return digest(await _ask(hook, client, question, fresh_for))
 
-        future = asking[key] = asyncio.ensure_future(ask())
+        shared = asking[key] = _Question(asyncio.ensure_future(ask()), [])
+        shared.task.add_done_callback(_retrieve)
+        shared.task.add_done_callback(shared.settle)
+        shared.task.add_done_callback(lambda done: asking.pop(key) if asking.get(key) is shared else None)
+    # A future of its own per waiter (what asyncio.shield makes, at a third of its cost): a waiter that
+    # leaves cancels only its own future, never the shared request.
+    waiter = loop.create_future()
+    shared.waiters.append(waiter)
+    return await waiter
+
+
+_STARTING: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Future[TrackierHook]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def shared_hook(conn_id: str) -> TrackierHook:
+    """A hook on ``conn_id`` with its settings looked up, shared by the triggers of this event loop that start
+    while that lookup is in flight (a triggerer that takes on 10,000 triggers looks the connection up once,
+    not 10,000 times). Nothing is kept once the lookup is done: a trigger starting later looks the connection
+    up again, so an edited connection is seen by new triggers."""
+    loop = asyncio.get_running_loop()
+    starting = _STARTING.get(loop)
+    if starting is None:
+        starting = _STARTING[loop] = {}
+    future = starting.get(conn_id)
+    if future is None:
+
+        async def start() -> TrackierHook:
+            hook = TrackierHook(conn_id)
+            await hook.aget_settings()
+            return hook
+
+        future = starting[conn_id] = asyncio.ensure_future(start())
         future.add_done_callback(_retrieve)
-        future.add_done_callback(lambda done: asking.pop(key) if asking.get(key) is done else None)
+        future.add_done_callback(lambda done: starting.pop(conn_id) if starting.get(conn_id) is done else None)
     return await asyncio.shield(future)
 
 
@@ -151,6 +247,7 @@ class TrackierPollingTrigger(BaseTrigger):
         self.deadline = float(deadline)
         self.poll_interval = float(poll_interval)
         self.last_reason = "not polled yet"
+        self._hook: TrackierHook | None = None
 
     # ------------------------------------------------------------------ subclass API
     def describe(self) -> str:
@@ -202,7 +299,7 @@ class TrackierPollingTrigger(BaseTrigger):
         )
 
     @staticmethod
-    def _redact(text: str, hook: TrackierHook) -> str:
+    def _redact(text: str, hook: TrackierHook | None) -> str:
         settings = getattr(hook, "_settings", None)
         key = getattr(settings, "api_key", "")
         return text.replace(key, "***") if key else text
@@ -214,25 +311,33 @@ class TrackierPollingTrigger(BaseTrigger):
 
     async def wait(self) -> TriggerEvent:
         """Poll until an event: success, error (the API refused, or the hook gave up retrying) or timeout."""
-        hook = TrackierHook(self.trackier_conn_id)
         try:
-            async with shared_client(hook) as client:
-                while True:
-                    remaining = self.deadline - readiness.now()
-                    if remaining <= 0:
-                        return self._timeout_event()
-                    try:
-                        outcome = await asyncio.wait_for(self.poll(hook, client), timeout=remaining)
-                    except asyncio.TimeoutError:
-                        return self._timeout_event()
-                    if outcome is not None:
-                        return outcome
-                    self.log.debug("Waiting for %s: %s", self.describe(), self.last_reason)
-                    await asyncio.sleep(max(0.0, min(self.until_next_poll(), self.deadline - readiness.now())))
+            if sys.version_info >= (3, 11):
+                # One timer on this task for its whole wait (not a task or a timer per poll): it ends a poll
+                # still running at the deadline; the checks below see the deadline between polls.
+                async with asyncio.timeout(max(0.0, self.deadline - readiness.now())):
+                    return await self._polls()
+            return await asyncio.wait_for(self._polls(), timeout=max(0.0, self.deadline - readiness.now()))
+        except asyncio.TimeoutError:
+            return self._timeout_event()
         except TrackierError as exc:
-            return self.event(ERROR, self._redact(f"{self.describe()}: {exc}", hook))
+            return self.event(ERROR, self._redact(f"{self.describe()}: {exc}", self._hook))
         except Exception as exc:  # an event, not a crashed trigger, so the task fails with a clear message
-            return self.event(ERROR, self._redact(f"{self.describe()}: {type(exc).__name__}: {exc}", hook))
+            return self.event(ERROR, self._redact(f"{self.describe()}: {type(exc).__name__}: {exc}", self._hook))
+
+    async def _polls(self) -> TriggerEvent:
+        self._hook = hook = await shared_hook(self.trackier_conn_id)
+        debug = self.log.isEnabledFor(logging.DEBUG)
+        async with shared_client(hook) as client:
+            while True:
+                if self.deadline <= readiness.now():
+                    return self._timeout_event()
+                outcome = await self.poll(hook, client)
+                if outcome is not None:
+                    return outcome
+                if debug:
+                    self.log.debug("Waiting for %s: %s", self.describe(), self.last_reason)
+                await asyncio.sleep(max(0.0, min(self.until_next_poll(), self.deadline - readiness.now())))
 
 
 __all__ = [
@@ -240,7 +345,10 @@ __all__ = [
     "SUCCESS",
     "TIMEOUT",
     "BoundedClient",
+    "Question",
     "TrackierPollingTrigger",
+    "question_of",
     "shared_answer",
     "shared_client",
+    "shared_hook",
 ]

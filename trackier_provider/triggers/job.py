@@ -42,7 +42,8 @@ class TrackierJobTrigger(TrackierPollingTrigger):
         return f"Trackier job {self.job_id}"
 
     async def poll(self, hook: TrackierHook, client: Any) -> TriggerEvent | None:
-        progress = await shared_answer(hook, client, job_call(self.job_id), None, partial(read_job, self.job_id))
+        progress = await shared_answer(hook, client, job_call(self.job_id), None, partial(read_job, self.job_id),
+                                       fresh_for=self.poll_interval / 2)
         self.last_reason = f"status {progress.status}, {progress.result}"
         if not (progress.done or progress.failed):
             return None

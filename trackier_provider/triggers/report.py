@@ -11,7 +11,7 @@ from airflow.triggers.base import TriggerEvent
 from trackier_provider import readiness
 from trackier_provider.hooks.trackier import TrackierHook
 from trackier_provider.readiness import ReportReadiness, figures_of, request_key
-from trackier_provider.triggers.base import SUCCESS, TrackierPollingTrigger, shared_answer
+from trackier_provider.triggers.base import SUCCESS, Question, TrackierPollingTrigger, question_of, shared_answer
 
 
 def describe_report(operation: str, params: Mapping[str, Any]) -> str:
@@ -62,6 +62,8 @@ class TrackierReportTrigger(TrackierPollingTrigger):
         self.initial_state = dict(state) if state else None
         self.state: dict[str, Any] | None = self.initial_state
         self.request = request_key(self.operation, self.params)
+        self._question: Question | None = None
+        self._digest = partial(figures_of, endpoint=self.operation)
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -78,8 +80,10 @@ class TrackierReportTrigger(TrackierPollingTrigger):
         return describe_report(self.operation, self.params)
 
     async def poll(self, hook: TrackierHook, client: Any) -> TriggerEvent | None:
-        figures = await shared_answer(hook, client, self.operation, self.params,
-                                      partial(figures_of, endpoint=self.operation))
+        if self._question is None:  # prepared once per trigger, not per poll
+            self._question = question_of(hook, self.operation, self.params)
+        figures = await shared_answer(hook, client, self._question, None, self._digest,
+                                      fresh_for=self.poll_interval / 2)
         verdict = self.rule.assess(figures, request=self.request, state=self.state, at=readiness.now())
         self.state = verdict.state
         self.last_reason = verdict.reason
