@@ -75,3 +75,13 @@ def _fresh_budgets():
     throttle._BUDGETS.clear()
     yield
     throttle._BUDGETS.clear()
+
+
+@pytest.fixture
+def task_output(capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture):
+    """Everything the test's tasks write (stdout, stderr, log records at DEBUG, task log files), for leak
+    checks: ``task_output.assert_free_of(canaries, result, xcom)`` (see tests/leaks.py)."""
+    from tests.leaks import TaskOutput, log_folder
+
+    caplog.set_level("DEBUG")
+    return TaskOutput(capfd, caplog, log_folder())

@@ -9,7 +9,7 @@ from trackier_provider.emulator import auth, drift
 from trackier_provider.emulator.clock import Clock
 from trackier_provider.emulator.config import EmulatorConfig
 from trackier_provider.emulator.errors import ApiError, error_body
-from trackier_provider.emulator.faults import DEFAULT_HTML, FaultPlan, FaultSet, RateLimiter
+from trackier_provider.emulator.faults import DEFAULT_HTML, FaultPlan, FaultSet, RateLimiter, echo_credentials
 from trackier_provider.emulator.handlers import register_all
 from trackier_provider.emulator.handlers.admin import ADMIN_PREFIX, AdminApi
 from trackier_provider.emulator.http import Outcome, Request, Response, error_response, json_response
@@ -99,6 +99,8 @@ class EmulatorApp:
             response.status = rule.status
         elif rule.kind == "drift" and rule.drift is not None and response.status == 200:
             response.body = drift.apply(rule.drift, response.body)
+        elif rule.kind == "echo_credentials":  # success and error answers alike
+            response.body = echo_credentials(response.body)
         elif rule.kind == "non_json":
             response.body = (DEFAULT_HTML if rule.body is None else rule.body).encode()
             response.content_type = "text/html; charset=utf-8"

@@ -6,6 +6,7 @@ A fault rule is a plain dict (see :data:`KINDS`) limited to a method, a path pre
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass
@@ -14,7 +15,21 @@ from typing import Any
 from trackier_provider.emulator import drift as drifts
 from trackier_provider.emulator.errors import validation_error
 
-KINDS = ("status", "drop", "latency", "truncate", "non_json", "replace_body", "repeat_page", "drift")
+KINDS = (
+    "status", "drop", "latency", "truncate", "non_json", "replace_body", "repeat_page", "drift", "echo_credentials"
+)
+#: What an ``echo_credentials`` rule adds to every JSON object of an answer (success or error), the way real
+#: panels echo credentials in create and read answers: canary values a test can look for in XCom, logs, errors.
+ECHOED_CREDENTIALS = {
+    "password": "Echo-Canary-Password-3e1f",
+    "api_key": "echo-canary-api-key-7c2d",
+    "token": "echo-canary-token-5b9a",
+    "security_token": "echo-canary-security-token-1d4e",
+    "postback_url": "https://postback.example/pb?click_id=1&security_token=echo-canary-in-url-8f6b",
+}
+#: The secret values of ``ECHOED_CREDENTIALS`` (the one in the postback URL included).
+ECHOED_CANARIES = ("Echo-Canary-Password-3e1f", "echo-canary-api-key-7c2d", "echo-canary-token-5b9a",
+                   "echo-canary-security-token-1d4e", "echo-canary-in-url-8f6b")
 DEFAULT_HTML = (
     "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
     "<body><h1>502 Bad Gateway</h1><p>The upstream server did not answer.</p></body></html>"
@@ -100,6 +115,21 @@ class FaultPlan:
     delay: float = 0.0
     repeat_page: bool = False
     terminal: FaultRule | None = None  # status / drop / truncate / non_json / replace_body / drift: one per request
+
+
+def echo_credentials(body: bytes) -> bytes:
+    """``body`` (a JSON answer) with ``ECHOED_CREDENTIALS`` in every object; other bodies unchanged."""
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return body
+
+    def add(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {**{name: add(item) for name, item in value.items()}, **ECHOED_CREDENTIALS}
+        return [add(item) for item in value] if isinstance(value, list) else value
+
+    return json.dumps(add(answer)).encode()
 
 
 class FaultSet:

@@ -247,7 +247,7 @@ class TrackierFetchOperator(TrackierBaseOperator):
                     "Set output_path (a local path or a URL such as s3://bucket/trackier/data.jsonl.gz) to "
                     "stream the records to storage, or raise max_xcom_rows.",
                 )
-            rows.append(record)
+            rows.append(without_secrets(record))  # XCom: a panel may echo a password in a record
         self.log.info("Read %s records", len(rows))
         return rows
 
