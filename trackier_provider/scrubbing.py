@@ -7,17 +7,19 @@ publisher, advertiser and team-member answers on some panels), ``data.key`` (the
 postback URLs that postback and pixel logs carry). Panels and proxies add their own spellings, so the
 scrubber works by a rule on names, not by a list of them.
 
-The rule (:func:`is_secret_name`). A name is cut into words at every character that is not a letter or a
-digit (``_ - . [ ] ?`` ...) and where a lower-case letter or a digit is followed by a capital (``authToken``
-is ``auth`` + ``token``). The name is secret when
+The rule (:func:`is_secret_name`). A name is read as its letters and digits, lower-cased and run together
+(``X-Api-Key``, ``x_api_key``, ``xApiKey`` and ``x.api.key`` all read ``xapikey``; brackets, ``?`` and ``&``
+fall away too). It is secret when that contains
 
-- its letters and digits, lower-cased and run together, contain ``token``, ``secret``, ``password``,
-  ``passwd``, ``apikey``, ``credential`` or ``signature`` (so ``api_token``, ``X-Api-Key``, ``secretKey``,
-  ``refresh_token``, ``filters[password]``, ``api_key[0]``, ``securitytoken`` are secret); or
-- one of its words is an authentication word: it ends with ``auth`` (``auth``, ``oauth``, ``basicAuth``) or
-  starts with ``auth`` not followed by ``or`` (``authn``, ``authkey``, ``authentication``), or starts with
-  ``authoriz`` (``Authorization``, ``authorize``). ``author``, ``authors``, ``authored``, ``authority`` and
-  ``co_author`` are data and stay.
+- ``token``, ``secret``, ``password``, ``passwd``, ``apikey``, ``credential`` or ``signature`` anywhere
+  (``api_token``, ``authToken``, ``secretKey``, ``apiSecret``, ``refresh_token``, ``filters[password]``,
+  ``api_key[0]``, ``securitytoken``, ``SIGNATURES``); or
+- ``auth`` not followed by ``or`` (``auth``, ``oauth2``, ``basicAuth``, ``authn``, ``authentication``,
+  ``unauthenticated``), or ``authoriz``/``authoris`` (``Authorization``, ``authorised``).
+
+So ``author``, ``authors``, ``co_author``, ``authored`` and ``authority`` are data and stay, as do ``key``,
+``keyword``, ``passage``, ``pass_through`` and ``monkey``. The rule errs towards removing: a field whose name
+merely contains a credential word (``tokens_used``, ``secretary``) is removed too.
 
 Where a name is secret:
 
@@ -49,18 +51,17 @@ SECRET_PARTS = ("token", "secret", "password", "passwd", "apikey", "credential",
 SECRET_PATHS = frozenset({("data", "key")})
 REDACTED = "***"
 
-_WORD_BREAK = re.compile(r"[^0-9A-Za-z]+|(?<=[a-z0-9])(?=[A-Z])")
-_AUTH_WORD = re.compile(r"[0-9a-z]*auth[0-9]*|auth(?!or)[0-9a-z]*|authori[sz][0-9a-z]*")
-_SECRET_RUN = re.compile("|".join(SECRET_PARTS))
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_SECRET_RUN = re.compile("|".join((*SECRET_PARTS, "auth(?!or)", "authori[sz]")))
 
 # name=value, with "=" possibly percent-encoded (%3D, %253D...); the name may be percent-encoded too.
 _PARAM = re.compile(
-    r"(?P<name>(?:(?!%(?:25)*(?:3[dD]|26))[0-9A-Za-z_.\-\[\]%])+)(?P<eq>=|%(?:25)*3[dD])"
+    r"(?P<name>(?:(?!%(?:25)*(?:3[dD]|26))[0-9A-Za-z_.\-\[\]%+])+)(?P<eq>=|%(?:25)*3[dD])"
     r"(?P<value>(?:(?!%(?:25)*(?:2[02367]|3[bB]))[^&;\s#\"'<>\\])*)"
 )
 # "name": value and 'name': value, quotes possibly escaped (\", \\\"...).
 _FIELD = re.compile(
-    r"(?P<q>\\*[\"'])(?P<name>[^\"'\\\s:{},]{1,200})(?P=q)(?P<colon>\s*:\s*)"
+    r"(?P<q>\\*[\"'])(?P<name>[^\"'\\:{},\n]{1,200})(?P=q)(?P<colon>\s*:\s*)"
     r"(?:(?P<vq>\\*[\"'])(?P<value>.*?)(?<!\\)(?P=vq)|(?P<object>\{[^{}]*\})|(?P<bare>[^,}\]\s]+))",
     re.DOTALL,
 )
@@ -70,16 +71,9 @@ _USERINFO = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^/\s@:?#]*:)(?P<
 _LAST_PART = re.compile(r".*[?&;/#=,]")
 
 
-def _words(name: str) -> list[str]:
-    return [word.lower() for word in _WORD_BREAK.split(name) if word]
-
-
 def is_secret_name(name: Any) -> bool:
     """True for a field name that holds a credential by the rule of the module docstring."""
-    if not isinstance(name, str):
-        return False
-    words = _words(name)
-    return bool(_SECRET_RUN.search("".join(words))) or any(_AUTH_WORD.fullmatch(word) for word in words)
+    return isinstance(name, str) and _SECRET_RUN.search(_NOT_ALNUM.sub("", name.lower())) is not None
 
 
 def _decoded_name(name: str) -> str:
