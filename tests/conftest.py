@@ -85,3 +85,17 @@ def task_output(capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixt
 
     caplog.set_level("DEBUG")
     return TaskOutput(capfd, caplog, log_folder())
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "spec: reads Trackier's OpenAPI spec; skipped without it, failed under TRACKIER_REQUIRE_SPEC=1"
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A ``spec`` test needs the spec (tests/spec.py: skip without it, or fail where CI requires it)."""
+    if item.get_closest_marker("spec") is not None:
+        from tests.spec import require_spec
+
+        require_spec()

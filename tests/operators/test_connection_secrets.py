@@ -136,7 +136,7 @@ def test_plain_http_to_another_host_is_refused(eavesdropper, monkeypatch, contex
     task_output.assert_free_of([key], str(info.value))
 
 
-@pytest.mark.parametrize("allow", [True, "true", "True"])
+@pytest.mark.parametrize("allow", [True, "true", " True "])
 def test_plain_http_is_sent_when_the_connection_allows_it_with_a_warning(
     eavesdropper, monkeypatch, context, task_output, allow
 ):
@@ -145,6 +145,13 @@ def test_plain_http_is_sent_when_the_connection_allows_it_with_a_warning(
     assert _campaign(context) == {"id": 3, "title": "seen in clear text"}
     assert [(s["url"], s["x-api-key"]) for s in eavesdropper] == [("http://api.trackier.example/v2/campaigns/3", key)]
     assert "plain http://" in task_output.text() and ALLOW_HTTP_EXTRA in task_output.text()
+
+
+@pytest.mark.parametrize("allow", [False, "false", "", None])
+def test_the_http_extra_off_or_empty_refuses(monkeypatch, allow):
+    _use(monkeypatch, "http://api.trackier.example", "k-0123456789", **{ALLOW_HTTP_EXTRA: allow})
+    with pytest.raises(TrackierConfigError, match="clear text"):
+        TrackierHook().settings  # noqa: B018
 
 
 @pytest.mark.parametrize("allow", ["yes", 1, "on"])

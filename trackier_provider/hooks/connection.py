@@ -143,8 +143,8 @@ def base_url_from(host: str | None, schema: str | None, port: int | None, *, all
 
 def _allow_http(conn: Any, extras: Mapping[str, Any]) -> bool:
     value = extras.get(ALLOW_HTTP_EXTRA)
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
+    if isinstance(value, str):  # Airflow 2's form stores every extra as text, an empty field as ""
+        value = {"true": True, "false": False, "": None}.get(value.strip().lower(), value)
     if value is None or isinstance(value, bool):
         return bool(value)
     raise TrackierConfigError(
