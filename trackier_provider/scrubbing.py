@@ -54,11 +54,13 @@ REDACTED = "***"
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 _SECRET_RUN = re.compile("|".join((*SECRET_PARTS, "auth(?!or)", "authori[sz]")))
 
-# name=value, with "=" possibly percent-encoded (%3D, %253D...); the name may be percent-encoded too.
+# name=value, with "=" possibly percent-encoded (%3D, %253D...); the name may be percent-encoded too. The
+# value stops at the next "=" (so a long run of them is scanned once); a secret one is redacted on to _TAIL's end.
 _PARAM = re.compile(
     r"(?P<name>(?:(?!%(?:25)*(?:3[dD]|26))[0-9A-Za-z_.\-\[\]%+])+)(?P<eq>=|%(?:25)*3[dD])"
-    r"(?P<value>(?:(?!%(?:25)*(?:2[02367]|3[bB]))[^&;\s#\"'<>\\])*)"
+    r"(?P<value>(?:(?!%(?:25)*(?:2[02367]|3[bBdD]))[^=&;\s#\"'<>\\])*)"
 )
+_TAIL = re.compile(r"(?:(?!%(?:25)*(?:2[02367]|3[bB]))[^&;\s#\"'<>\\])*")
 # "name": value and 'name': value, quotes possibly escaped (\", \\\"...).
 _FIELD = re.compile(
     r"(?P<q>\\*[\"'])(?P<name>[^\"'\\:{},\n]{1,200})(?P=q)(?P<colon>\s*:\s*)"
@@ -94,10 +96,11 @@ def _mask(value: Any) -> None:
             mask_secret(decoded)
 
 
-def _redact_values(pattern: re.Pattern[str], text: str, secret: Any) -> str:
+def _redact_values(pattern: re.Pattern[str], text: str, secret: Any, tail: re.Pattern[str] | None = None) -> str:
     """``text`` with the value of every match of ``pattern`` for which ``secret(match)`` is true replaced by
-    ``***`` (quotes kept). A match that is not secret is searched again from its value on, so a secret
-    nested inside its value (an encoded URL, an escaped JSON text) is found too."""
+    ``***`` (quotes kept; with ``tail``, up to where ``tail`` matching from the value's end ends). A match that
+    is not secret is searched again from its value on, so a secret nested inside its value (an encoded URL,
+    an escaped JSON text) is found too."""
     out: list[str] = []
     pos = 0
     while (match := pattern.search(text, pos)) is not None:
@@ -105,7 +108,8 @@ def _redact_values(pattern: re.Pattern[str], text: str, secret: Any) -> str:
         start, end = match.span(group)
         out.append(text[pos:start])
         if secret(match):
-            _mask(match.group(group))
+            end = tail.match(text, end).end() if tail is not None else end  # type: ignore[union-attr]
+            _mask(text[start:end])
             out.append(REDACTED)
             pos = end
         else:  # the name before the value is never empty, so the search moves on
@@ -121,7 +125,7 @@ def scrub_text(text: str) -> str:
         _FIELD, text, lambda match: is_secret_name(match.group("name")) or match.group("name").lower() == "key"
     )
     return _redact_values(
-        _PARAM, text, lambda match: bool(match.group("value")) and is_secret_name(_decoded_name(match.group("name")))
+        _PARAM, text, lambda match: is_secret_name(_decoded_name(match.group("name"))), _TAIL
     )
 
 
