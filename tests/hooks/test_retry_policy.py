@@ -7,6 +7,7 @@ from email.utils import format_datetime
 
 import pytest
 
+from trackier_provider.exceptions import TrackierConnectionError, TrackierError
 from trackier_provider.hooks.retry_policy import RetryPolicy, is_retryable_status, parse_retry_after
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
@@ -44,3 +45,43 @@ def test_server_wait_wins_but_is_capped():
                                               (404, False), (409, False)])
 def test_retryable_statuses(status, retry):
     assert is_retryable_status(status) is retry
+
+
+def test_blank_retry_after_is_absent():
+    assert parse_retry_after("   ", now=NOW) is None
+
+
+def test_an_http_date_without_a_zone_is_read_as_utc():
+    # "-0000" is RFC 2822's "zone unknown": the date comes back naive, and is taken as UTC
+    assert parse_retry_after("Tue, 24 Nov 2026 12:00:30 -0000", now=NOW) == 30.0
+
+
+def test_a_policy_is_a_value():
+    from dataclasses import FrozenInstanceError
+
+    with pytest.raises(FrozenInstanceError):
+        RetryPolicy().max_retries = 9  # type: ignore[misc]
+
+
+def test_defaults_are_the_connection_defaults():
+    from trackier_provider.hooks.connection import DEFAULT_MAX_RETRIES
+
+    assert RetryPolicy() == RetryPolicy(max_retries=DEFAULT_MAX_RETRIES, deadline=300.0, backoff_base=0.5,
+                                        backoff_cap=30.0, max_retry_after=120.0)
+    assert RetryPolicy().max_retries == DEFAULT_MAX_RETRIES == 5
+
+
+@pytest.mark.parametrize(
+    ("method", "retried"),
+    [("GET", True), ("HEAD", True), ("OPTIONS", True), ("PUT", True), ("DELETE", True), ("POST", False),
+     ("PATCH", False)],
+)
+def test_only_idempotent_methods_are_repeated_after_the_answer_was_lost(hook, trackier_conn, method, retried):
+    """The request reached the emulator, which dropped the connection instead of answering: a method that
+    may not be repeated fails, an idempotent one is sent again."""
+    trackier_conn.add_fault({"kind": "drop", "method": method, "when": "after", "times": 1})
+    try:
+        hook.request(method, "/v2/categories", max_retries=1)
+    except TrackierError as error:
+        assert isinstance(error, TrackierConnectionError) is not retried, error
+    assert len([r for r in trackier_conn.requests if r["method"] == method]) == (2 if retried else 1)
