@@ -99,3 +99,19 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         from tests.spec import require_spec
 
         require_spec()
+
+
+@pytest.fixture
+def real_masker():
+    """Airflow's own secrets masker, emptied for the test and restored after it."""
+    from trackier_provider.version_compat import AIRFLOW_V_3_0_PLUS
+
+    if AIRFLOW_V_3_0_PLUS:
+        from airflow.sdk._shared.secrets_masker import _secrets_masker as get_masker
+    else:
+        from airflow.utils.log.secrets_masker import _secrets_masker as get_masker
+    masker = get_masker()
+    saved = (set(masker.patterns), masker.replacer)
+    masker.patterns, masker.replacer = set(), None
+    yield masker
+    masker.patterns, masker.replacer = saved

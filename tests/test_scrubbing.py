@@ -220,3 +220,19 @@ def test_data_key_is_removed_by_path_and_key_in_text() -> None:
 )
 def test_redact_url(url, shown) -> None:
     assert redact_url(url) == shown
+
+
+def test_every_value_found_is_registered_with_the_masker(real_masker) -> None:
+    """What the scrubber removes or replaces is masked wherever else it turns up (a log line of a library)."""
+    found = ["field-canary-01", "nested-canary-02", "listed-canary-03", "param-canary/04", "json-canary-05",
+             "url-canary-06"]
+    scrub({"password": found[0], "credentials": {"user": {"pin": found[1]}, "codes": [found[2]]}, "n": 1})
+    scrub_text(f"/pb?token={quote(found[3], safe='')}")  # the value as sent and decoded
+    scrub_text(f'{{"secret": "{found[4]}"}} https://u:{found[5]}@panel.example/')
+    line = " ".join([*found, quote(found[3], safe="")])
+    assert real_masker.redact(line).split() == ["***"] * (len(found) + 1)
+
+
+def test_nothing_is_registered_for_harmless_values(real_masker) -> None:
+    scrub({"name": "harmless-value-1", "url": "/pb?click_id=harmless-value-2"})
+    assert real_masker.redact("harmless-value-1 harmless-value-2") == "harmless-value-1 harmless-value-2"

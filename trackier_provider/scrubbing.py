@@ -80,10 +80,7 @@ def is_secret_name(name: Any) -> bool:
 
 def _decoded_name(name: str) -> str:
     """A name from text, percent-decoded at any depth, without what an encoded ``?``/``&`` put before it."""
-    for _ in range(5):
-        decoded = unquote(name)
-        if decoded == name:
-            break
+    while (decoded := unquote(name)) != name:  # each round shortens the name, so this ends
         name = decoded
     return _LAST_PART.sub("", name)
 
@@ -133,8 +130,8 @@ def redact_url(text: str) -> str:
     """``text`` (a URL) with its user and password, query and fragment replaced by ``***``: safe to quote in
     a message about why the URL is refused."""
     text = re.sub(r"^(?P<scheme>[^:/?#]*://)?[^/?#]*@", lambda m: f"{m.group('scheme') or ''}{REDACTED}@", text)
-    text = re.sub(r"\?[^#]*", f"?{REDACTED}", text, count=1)
-    return re.sub(r"#.*", f"#{REDACTED}", text, count=1, flags=re.DOTALL)
+    text = re.sub(r"\?[^#]*", f"?{REDACTED}", text)
+    return re.sub(r"#.*", f"#{REDACTED}", text, flags=re.DOTALL)
 
 
 def mask_credentials(value: Any) -> None:

@@ -25,7 +25,6 @@ from trackier_provider.exceptions import (
 )
 from trackier_provider.hooks import trackier as trackier_module
 from trackier_provider.hooks.trackier import API_KEY_HEADER, USER_AGENT, TrackierHook
-from trackier_provider.version_compat import AIRFLOW_V_3_0_PLUS
 
 GOOD_PUBLISHER = {"name": "Ada", "email": "ada@example.com", "password": "Str0ng@pass"}
 
@@ -267,19 +266,6 @@ def test_canary_key_never_in_logs_or_errors(monkeypatch, caplog, sleeps):
     leaked = [t for t in texts if CANARY_KEY in t]
     assert leaked == []
     assert any("retry" in r.getMessage() for r in caplog.records)  # the retries were logged
-
-
-@pytest.fixture
-def real_masker():
-    """Airflow's own secrets masker of this process, its patterns restored after the test."""
-    if AIRFLOW_V_3_0_PLUS:
-        from airflow.sdk._shared.secrets_masker import _secrets_masker as get_masker
-    else:
-        from airflow.utils.log.secrets_masker import _secrets_masker as get_masker
-    masker = get_masker()
-    saved = (set(masker.patterns), masker.replacer)
-    yield masker
-    masker.patterns, masker.replacer = saved
 
 
 @pytest.mark.parametrize("use_async", [False, True])
