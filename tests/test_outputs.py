@@ -294,3 +294,28 @@ def test_temporary_file_of_a_killed_writer_is_removed_by_the_next_write(tmp_path
     write_records(RECORDS, output_spec(str(target)))
     assert [p.name for p in tmp_path.iterdir()] == ["rows.csv.gz"]
     assert [r["id"] for r in read_records(str(target))] == ["1", "2", "3"]
+
+
+# ---------------------------------------------------------------- what a refused or finished write says
+
+def test_a_refused_target_says_exactly_what_and_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / "exports").mkdir()
+    with pytest.raises(TrackierConfigError) as info:
+        write_records(_untouched(), output_spec(str(tmp_path / "exports")))
+    assert str(info.value) == (
+        f"output_path: {tmp_path / 'exports'} is an existing directory. Name a file inside it, e.g. .../data.jsonl.gz."
+    )
+    (tmp_path / "notes.txt").write_text("mine\n")
+    with pytest.raises(TrackierConfigError) as info:
+        write_records(_untouched(), output_spec(str(tmp_path / "notes.txt" / "rows.jsonl")))
+    assert str(info.value) == (
+        f"output_path: a parent of {tmp_path / 'notes.txt' / 'rows.jsonl'} is a file, not a directory. "
+        "Pick another path."
+    )
+
+
+@pytest.mark.parametrize(("name", "shown"), [("rows.jsonl", "jsonl"), ("rows.csv.gz", "csv, gzip")])
+def test_a_finished_write_is_logged_with_rows_format_and_target(tmp_path: Path, caplog, name, shown) -> None:
+    caplog.set_level("INFO", logger="trackier_provider.outputs")
+    write_records(RECORDS, output_spec(str(tmp_path / name)))
+    assert f"Wrote 3 rows ({shown}) to {tmp_path / name}" in caplog.messages
