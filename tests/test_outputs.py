@@ -351,3 +351,4 @@ def test_a_temporary_that_cannot_be_removed_is_logged_and_the_first_error_kept(c
     left = list(_NoDeleteFileSystem.store)
     assert len(left) == 1 and ".rows.jsonl.trackier-tmp-" in left[0]
     assert caplog.messages == [f"Could not remove the temporary file {left[0]}"]
+    assert caplog.records[0].exc_info[0] is PermissionError  # why, in the log
