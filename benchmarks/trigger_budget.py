@@ -73,7 +73,7 @@ def run_triggers(url: str, triggers: int, windows: int, reports_per_minute: int)
     trigger fired, and the CPU seconds spent."""
     global READY_AT
     from trackier_provider.hooks.trackier import TrackierHook
-    from trackier_provider.reports import report_params
+    from trackier_provider.report_requests import report_params
     from trackier_provider.triggers.report import TrackierReportTrigger
     from trackier_provider.windows import resolve_window
 
@@ -87,9 +87,9 @@ def run_triggers(url: str, triggers: int, windows: int, reports_per_minute: int)
     made = []
     for n in range(triggers):
         day = days[n % windows]
-        path, params = report_params("campaign", resolve_window(day, day), kpi=["clicks", "payout"])
+        operation, params = report_params("campaign", resolve_window(day, day), kpi=["clicks", "payout"])
         made.append(TrackierReportTrigger(
-            path=path, params=params, min_rows=0, settle_polls=1, settle_period=0.0,
+            operation=operation, params=params, min_rows=0, settle_polls=1, settle_period=0.0,
             ready_check="__main__.ready", deadline=started + 3600, poll_interval=POLL,
         ))
     fired: list[float] = []

@@ -44,14 +44,14 @@ def serve(conn: Any, lead: float) -> None:
 
 
 async def run_triggers(count: int, day: str, poll_interval: float, deadline: float) -> list[tuple[float, str]]:
-    from trackier_provider.reports import report_params
+    from trackier_provider.report_requests import report_params
     from trackier_provider.triggers.report import TrackierReportTrigger
     from trackier_provider.windows import resolve_window
 
-    path, params = report_params("campaign", resolve_window(day, day))
+    operation, params = report_params("campaign", resolve_window(day, day))
 
     async def one() -> tuple[float, str]:
-        trigger = TrackierReportTrigger(path=path, params=params, min_rows=1, settle_polls=2, settle_period=0,
+        trigger = TrackierReportTrigger(operation=operation, params=params, min_rows=1, settle_polls=2, settle_period=0,
                                         deadline=deadline, poll_interval=poll_interval)
         event = await trigger.run().__anext__()
         return time.time(), event.payload["status"]

@@ -115,12 +115,9 @@ def render_module() -> str:
         "",
         "import datetime as dt",
         "from collections.abc import Iterator, Mapping, Sequence",
-        "from typing import TYPE_CHECKING, Any",
+        "from typing import Any",
         "",
-        "from trackier_provider.api.client import ApiClient, Resource",
-        "",
-        "if TYPE_CHECKING:",
-        "    from trackier_provider.hooks.trackier import TrackierHook",
+        "from trackier_provider.api.client import ApiClient, Caller, Resource",
     ]
     resources = sorted(set(actions) | {r for rs in children.values() for r in rs}, key=lambda r: (-r.count("."), r))
     for resource in [*resources, ""]:
@@ -128,7 +125,7 @@ def render_module() -> str:
         doc = f"Operations on ``{resource}``." if resource else "Every operation of Trackier's Admin API, by resource."
         lines += ["", "", f"class {name}(Resource):", f'    """{doc}"""']
         if not resource:
-            lines += ["", "    def __init__(self, hook: TrackierHook) -> None:",
+            lines += ["", "    def __init__(self, hook: Caller) -> None:",
                       "        super().__init__(ApiClient(hook))"]
         for child in sorted(children.get(resource, ())):
             attribute = child.rpartition(".")[2]

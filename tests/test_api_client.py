@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.operators.conftest import api_calls
+from trackier_provider.api.calls import check_query, operation_named, prepare
 from trackier_provider.api.catalogue import OPERATIONS
-from trackier_provider.api.client import check_query, operation_named, prepare
 from trackier_provider.exceptions import TrackierConfigError, TrackierNotFoundError
 from trackier_provider.hooks.trackier import TrackierHook
 
@@ -97,7 +97,7 @@ def test_the_generic_spelling_takes_trackier_names_and_brackets() -> None:
 def test_limit_in_the_query_is_the_page_size_of_a_list() -> None:
     call = prepare(OPERATIONS["coupons.list"], query={"limit": "25", "page": 3}, by_arg=False)
     assert call.page_size == 25 and dict(call.params) == {"page": 3}
-    assert call.paging is not None and call.paging.path == "/v2/coupons" and call.paging.records == "coupons"
+    assert call.path == "/v2/coupons" and call.operation.pages is not None and call.operation.pages.records == "coupons"
 
 
 def test_ids_are_checked_path_segments_named_by_their_keyword() -> None:

@@ -151,7 +151,7 @@ def _poke(sensor: Any, ctx: dict[str, Any]) -> Any:
 
 def _hook_call(hook: TrackierHook, ctx: dict[str, Any]) -> Any:
     hook.sleep = lambda seconds: None  # retries of a valid but tiny timeout must not slow the budget
-    return hook.get("/v2/categories")
+    return hook.call("categories.list")
 
 
 TARGETS = [
@@ -278,7 +278,7 @@ def _context() -> dict[str, Any]:
 def _fill(value: Any, emu: Any) -> Any:
     """Placeholders of valid ids: a job uploaded for this example, a seeded category."""
     if value == "{job}":
-        return TrackierHook().post("/v2/conversions/bulkUpload", {"data": [{"click_id": "fuzz"}]})["job"]["_id"]
+        return TrackierHook().call("conversions.bulk_upload", body={"data": [{"click_id": "fuzz"}]})["job"]["_id"]
     if value == "{category}":
         return emu.store.seeds.hash_id("category", 1)
     return value

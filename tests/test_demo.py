@@ -14,8 +14,9 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 from trackier_provider import demo
+from trackier_provider.api import OPERATIONS
+from trackier_provider.api.calls import check_limit
 from trackier_provider.demo import _summarise
-from trackier_provider.hooks import pagination
 from trackier_provider.hooks.trackier import TrackierHook
 from trackier_provider.provider_info import CONN_FIELDS
 from trackier_provider.version_compat import AIRFLOW_V_3_0_PLUS
@@ -170,9 +171,11 @@ def test_demo_connection_sets_every_form_field_to_a_working_value(monkeypatch: p
     settings = TrackierHook().settings
     assert (settings.timeout, settings.max_retries, settings.requests_per_second) == (30, 3, 20)
     assert settings.panel_url == settings.base_url == "http://127.0.0.1:8099"
-    for paging in vars(pagination).values():  # a page size every list endpoint accepts
-        if isinstance(paging, pagination.Paging):
-            assert paging.check_limit(settings.page_size) == settings.page_size == 1000
+    for name in ("campaigns.list", "publishers.list", "advertisers.list", "conversions.list", "coupons.list",
+                 "campaigns.timelines.list", "incent_offers.list", "clicks.list"):  # a page size they all accept
+        pages = OPERATIONS[name].pages
+        assert pages is not None
+        assert check_limit(pages, settings.page_size, name) == settings.page_size == 1000
 
 
 def test_stored_connection_keeps_every_extra(airflow_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,10 +17,9 @@ import pytest
 from tests.conftest import connection_json
 from tests.operators.conftest import INTERVAL_END, INTERVAL_START, RecordingTI
 from trackier_provider.api import OPERATIONS
-from trackier_provider.api.client import prepare
+from trackier_provider.api.calls import prepare
 from trackier_provider.emulator import TrackierEmulator
 from trackier_provider.exceptions import TrackierConfigError, TrackierSchemaDriftError
-from trackier_provider.hooks.pagination import ADVERTISERS
 from trackier_provider.hooks.trackier import TrackierHook
 from trackier_provider.operators.advertisers import TrackierFetchAdvertiserCapsOperator
 from trackier_provider.operators.base import TrackierBaseOperator, TrackierFetchOperator
@@ -78,7 +77,7 @@ FETCHES: dict[str, Callable[[], TrackierFetchOperator]] = {
 @pytest.mark.parametrize("name", FETCHES)
 def test_every_wrapped_fetch_validates_without_drift(trackier_emulator, monkeypatch, name: str) -> None:
     use(trackier_emulator, monkeypatch, validate_responses="fail")
-    TrackierHook().post("/v2/advertisers/2/caps", {"type": "conversions", "daily": 4})
+    TrackierHook().call("advertisers.caps.create", ids={"advertiser_id": 2}, body={"type": "conversions", "daily": 4})
     ctx = context()
     rows = FETCHES[name]().execute(ctx)
     assert rows, f"{name}: nothing read, nothing validated"
@@ -102,15 +101,15 @@ def test_every_page_of_every_list_validates(trackier_emulator, monkeypatch, name
         "conversions.list": {"start": f"{day} 00:00:00", "end": f"{day} 23:59:59"},
         "clicks.list": {"start": day, "end": day},
     }.get(name, {})
-    paging = prepare(OPERATIONS[name], {}, params, by_arg=False).paging
-    assert paging is not None
-    size = max(paging.min_limit or 0, 7)
+    call = prepare(OPERATIONS[name], {}, params, by_arg=False)
+    assert call.operation.pages is not None
+    size = max(call.operation.pages.min_limit or 0, 7)
     hook = TrackierHook()
-    pages = list(hook.iter_pages(paging, params, page_size=size, max_parallel_pages=1))
+    pages = list(hook.pages(name, query=params, page_size=size, max_parallel_pages=1))
     assert len(pages) >= 2, "one page only: the test wants the last page of a longer list"
     assert hook.responses is not None and not hook.responses.report.drifted
     tally = hook.responses.report.operations[name]
-    asked = [r for r in trackier_emulator.requests if r["path"] == paging.path]  # an empty last page too
+    asked = [r for r in trackier_emulator.requests if r["path"] == call.path]  # an empty last page too
     assert (tally.answers, tally.validated) == (len(asked), sum(map(len, pages)))
 
 
@@ -210,7 +209,7 @@ def test_triggers_validate_too(trackier_emulator, monkeypatch) -> None:
     async def poll() -> Any:
         client = await hook.async_client()
         async with client:
-            return await hook.arequest(client, "GET", "/v2/jobs")
+            return await hook.acall(client, "jobs.list")
 
     with pytest.raises(TrackierSchemaDriftError, match=r"success: expected boolean, got string"):
         asyncio.run(poll())
@@ -267,8 +266,8 @@ def test_summaries_never_carry_a_secret(trackier_emulator, monkeypatch, caplog) 
             "key": {"value": CANARY}, "user": {"id": 1}}})},
     ])
     hook = TrackierHook()
-    assert len(list(hook.paginate(ADVERTISERS))) == 10  # the replaced first page, then the emulator's
-    hook.post("/v2/login", {"email": "admin@example.com", "password": "Emulator@123", "networkUrl": "x"})
+    assert len(list(hook.records("advertisers.list"))) == 10  # the replaced first page, then the emulator's
+    hook.call("auth.login", body={"email": "admin@example.com", "password": "Emulator@123", "networkUrl": "x"})
     report = hook.responses.report  # type: ignore[union-attr]
     text = "\n".join(report.lines())
     assert "advertisers[].meta.security_token: expected string, got integer in 1 of 10 records, e.g. ***" in text
@@ -287,5 +286,6 @@ def test_summaries_never_carry_a_secret(trackier_emulator, monkeypatch, caplog) 
     monkeypatch.setenv("AIRFLOW_CONN_TRACKIER_DEFAULT", connection_json(
         trackier_emulator.base_url, trackier_emulator.api_key, validate_responses="fail"))
     with pytest.raises(TrackierSchemaDriftError) as info:
-        TrackierHook().post("/v2/login", {"email": "admin@example.com", "password": "Emulator@123"})
+        TrackierHook().call("auth.login", body={"email": "admin@example.com", "password": "Emulator@123",
+                                                "networkUrl": "x"})
     assert "data.key: expected string, got array, e.g. ***" in str(info.value) and CANARY not in str(info.value)

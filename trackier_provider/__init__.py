@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from trackier_provider.provider_info import __version__, get_provider_info
 
 __all__ = ["__version__", "get_provider_info"]
-
-
-def get_provider_info() -> dict:
-    """Return the provider metadata Airflow reads through the ``apache_airflow_provider`` entry point."""
-    from trackier_provider.provider_info import get_provider_info as _info
-
-    return _info()

@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from trackier_provider.api import OPERATIONS
-from trackier_provider.api.client import prepare
+from trackier_provider.api.calls import prepare
 from trackier_provider.exceptions import (
     TrackierAPIError,
     TrackierAuthenticationError,
@@ -161,10 +161,9 @@ def run_check(
             continue
         ids = {p.arg: found[p.arg.removesuffix("_id")] for p in operation.path_params}
         call = prepare(operation, ids, probe.query(day, found), by_arg=False)
-        params = dict(call.params) | ({"limit": call.page_size} if call.page_size else {})
         result.path = call.path
         try:
-            answer = hook.request("GET", call.path, params=params)
+            answer = hook.call(call)
         except (TrackierAuthenticationError, TrackierIPNotWhitelistedError):
             raise  # every other call would be refused the same way
         except TrackierError as error:

@@ -20,7 +20,9 @@ class TrackierError(AirflowException):
 
 
 class TrackierConfigError(TrackierError, ValueError):
-    """Invalid input caught before any request: names the field, what is wrong and what to do."""
+    """Invalid input or settings: names the field, what is wrong and what to do. Raised before any request
+    wherever the input alone shows the problem; a setting only the answers can show to be wrong (``max_xcom_rows``
+    too small for the records, an ambiguous earlier upload job) is reported the same way, after reading."""
 
     def __init__(self, field: str, problem: str, fix: str = "") -> None:
         self.field = field

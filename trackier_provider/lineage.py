@@ -27,7 +27,6 @@ from urllib.parse import urlsplit
 from trackier_provider.outputs import asset_uri
 
 if TYPE_CHECKING:
-    from trackier_provider.operators.base import TrackierCreateOperator, TrackierFetchOperator
     from trackier_provider.windows import Window
 
 log = logging.getLogger(__name__)
@@ -41,7 +40,7 @@ class FetchRun:
     """What one ``execute`` of a fetch read and wrote."""
 
     window: Window | None
-    #: Paths of single-answer endpoints read, in order of first read (paginated fetches read ``paging.path``).
+    #: The API paths read, in order of first read.
     endpoints: list[str] = field(default_factory=list)
     output_uri: str | None = None
     rows: int | None = None
@@ -63,6 +62,8 @@ class CreateRun:
 
     object_id: Any
     created: bool
+    #: The collection written (the create operation's path, e.g. ``/v2/publishers``).
+    path: str
 
 
 def _openlineage() -> Any:
@@ -122,7 +123,7 @@ def storage_dataset(uri: str) -> tuple[str, str]:
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}", parts.path.lstrip("/") or "/"
 
 
-def _begin(operator: TrackierFetchOperator | TrackierCreateOperator) -> tuple[Any, Any, str] | None:
+def _begin(operator: Any) -> tuple[Any, Any, str] | None:
     """``OperatorLineage``, what ``execute`` recorded and the API's namespace; None: nothing to report."""
     operator_lineage = _openlineage()
     run = getattr(operator, "lineage_run", None)
@@ -131,7 +132,7 @@ def _begin(operator: TrackierFetchOperator | TrackierCreateOperator) -> tuple[An
     return operator_lineage, run, api_namespace(operator.hook.settings.base_url)
 
 
-def fetch_lineage(operator: TrackierFetchOperator) -> Any:
+def fetch_lineage(operator: Any) -> Any:
     """``OperatorLineage`` of a fetch that completed: the endpoints read as inputs, the file as output."""
     begun = _begin(operator)
     if begun is None:
@@ -145,8 +146,7 @@ def fetch_lineage(operator: TrackierFetchOperator) -> Any:
     if run.window is not None:
         window = run.window.describe()
         input_facets["trackierQuery"] = query_facet(window["start"], window["end"], window["timezone"])
-    paths = [operator.paging.path] if operator.paging is not None else run.endpoints
-    inputs = [InputDataset(namespace, path, inputFacets=dict(input_facets)) for path in paths]
+    inputs = [InputDataset(namespace, path, inputFacets=dict(input_facets)) for path in run.endpoints]
     outputs = []
     if run.output_uri is not None:
         out_namespace, out_name = storage_dataset(run.output_uri)
@@ -155,7 +155,7 @@ def fetch_lineage(operator: TrackierFetchOperator) -> Any:
     return operator_lineage(inputs=inputs, outputs=outputs)
 
 
-def create_lineage(operator: TrackierCreateOperator) -> Any:
+def create_lineage(operator: Any) -> Any:
     """``OperatorLineage`` of a create that completed: the collection written, with the object's id."""
     begun = _begin(operator)
     if begun is None:
@@ -165,5 +165,5 @@ def create_lineage(operator: TrackierCreateOperator) -> Any:
 
     _, object_facet = _facet_classes()
     facet = object_facet(operator.kind, str(run.object_id), run.created)
-    output = OutputDataset(namespace, operator.create_path, outputFacets={"trackierObject": facet})
+    output = OutputDataset(namespace, run.path, outputFacets={"trackierObject": facet})
     return operator_lineage(inputs=[], outputs=[output])

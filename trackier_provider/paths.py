@@ -1,4 +1,4 @@
-"""The one function that builds an API path from a template and ids.
+"""How an API path is built from a template and ids (``build_path``, one checked segment per id).
 
 An id becomes exactly one path segment: it is required, it is percent-quoted (``/``, ``?``, ``#`` and ``%``
 cannot change the path), and the spellings that URL normalisation would remove or reinterpret (``.``,
@@ -32,14 +32,6 @@ def path_segment(field: str, value: Any) -> str:
     return quote(text, safe="")
 
 
-def path_of(name: str, **ids: Any) -> str:
-    """The path of catalogue operation ``name`` with its ids (keywords as in ``hook.api``) checked and filled
-    in: ``path_of("jobs.get", job_id=...)``."""
-    from trackier_provider.api.catalogue import OPERATIONS
-
-    return build_path(OPERATIONS[name].arg_template, **ids)
-
-
 def build_path(template: str, **ids: Any) -> str:
     """``template`` (e.g. ``/v2/jobs/{job_id}``) with each ``{name}`` replaced by the checked id ``ids[name]``.
 
@@ -51,4 +43,4 @@ def build_path(template: str, **ids: Any) -> str:
     return template.format_map({name: path_segment(name, value) for name, value in ids.items()})
 
 
-__all__ = ["build_path", "path_of", "path_segment"]
+__all__ = ["build_path", "path_segment"]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+#: The package version (also the wheel's: ``pyproject.toml`` reads it from here).
+__version__ = "0.1.0"
+
 PACKAGE_NAME = "airflow-provider-trackier"
 HOOK_CLASS = "trackier_provider.hooks.trackier.TrackierHook"
 CONN_TYPE = "trackier"
@@ -34,7 +37,7 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
     "reports_per_minute": {
         "label": "Report requests per minute",
         "schema": {"type": ["number", "null"], "default": 200},
-        "description": "Budget for /v2/reports/* per process (Trackier documents 200/min for reports).",
+        "description": "Budget for the aggregate reports per process (Trackier's Publisher API documents 200/min).",
     },
     "logs_per_minute": {
         "label": "Log requests per minute",
@@ -117,8 +120,6 @@ EXTRA_LINKS = ["trackier_provider.links.TrackierPanelLink"]
 
 def get_provider_info() -> dict[str, Any]:
     """Describe the provider: connection type, form fields, and the modules it ships."""
-    from trackier_provider import __version__
-
     integration = "Trackier"
     return {
         "package-name": PACKAGE_NAME,

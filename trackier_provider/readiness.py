@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
 
+from trackier_provider.api.calls import Call, prepare
+from trackier_provider.api.catalogue import OPERATIONS
 from trackier_provider.exceptions import TrackierConfigError, TrackierResponseError
 from trackier_provider.hooks.pagination import records_of as answer_records
-from trackier_provider.paths import path_of
 from trackier_provider.validation import check_number
 
 #: The clock of every readiness decision and trigger deadline, in POSIX seconds. Tests may replace it
@@ -49,7 +50,7 @@ def request_key(path: str, params: Mapping[str, Any]) -> str:
     return digest([path, dict(params)])
 
 
-def records_of(payload: Any, endpoint: str) -> list[dict[str, Any]]:
+def report_rows(payload: Any, endpoint: str) -> list[dict[str, Any]]:
     """The ``records`` of an aggregate report answer, or a clear error for any other shape."""
     return [r for r in answer_records(payload, "records", endpoint) if isinstance(r, Mapping)]  # type: ignore[misc]
 
@@ -67,7 +68,7 @@ class ReportFigures:
 
 def figures_of(payload: Any, endpoint: str) -> ReportFigures:
     """``ReportFigures`` of an aggregate report answer (``TrackierResponseError`` for any other shape)."""
-    records = records_of(payload, endpoint)
+    records = report_rows(payload, endpoint)
     totals = totals_of(records)
     return ReportFigures(records, len(records), totals, digest({"rows": len(records), "totals": totals}))
 
@@ -221,16 +222,16 @@ def _count(value: Any) -> int:
         return 0
 
 
-def job_path(job_id: Any) -> str:
-    """``GET`` path of one job, the id checked (``TrackierConfigError`` for ``..``, ``/``, empty...)."""
-    return path_of("jobs.get", job_id=job_id)
+def job_call(job_id: Any) -> Call:
+    """The ``jobs.get`` call of one job, the id checked (``TrackierConfigError`` for ``..``, ``/``, empty...)."""
+    return prepare(OPERATIONS["jobs.get"], {"job_id": job_id})
 
 
 def read_job(job_id: str, payload: Any) -> JobProgress:
     """Parse ``{"success": true, "job": {...}, "log": [...]}`` into a :class:`JobProgress`."""
     job = payload.get("job") if isinstance(payload, Mapping) else None
     if not isinstance(job, Mapping):
-        raise TrackierResponseError("expected a JSON object with a 'job'", method="GET", endpoint=job_path(job_id))
+        raise TrackierResponseError("expected a JSON object with a 'job'", method="GET", endpoint=job_call(job_id).path)
     raw = job.get("result")
     result: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
     lines = payload.get("log") or []
@@ -251,11 +252,11 @@ __all__ = [
     "callable_path",
     "clock",
     "figures_of",
-    "job_path",
+    "job_call",
     "load_callable",
     "now",
     "read_job",
-    "records_of",
+    "report_rows",
     "request_key",
     "totals_of",
 ]

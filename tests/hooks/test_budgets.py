@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import connection_json
 from tests.hooks.conftest import SleepRecorder
-from trackier_provider.hooks.throttle import group_of
+from trackier_provider.api import OPERATIONS
 from trackier_provider.hooks.trackier import TrackierHook
 
 REPORT = "/v2/reports/campaign"
@@ -31,22 +31,22 @@ def _hook() -> TrackierHook:
 
 
 @pytest.mark.parametrize(
-    ("path", "group"),
-    [("/v2/reports/campaign", "reports"), ("/v2/reports/subid", "reports"), ("/v2/network/conversions", "logs"),
-     ("/v2/reports/clicks", "logs"), ("/v2/network/pixellogs", "logs"), ("/v2/publishers", "default"),
-     ("/v2/campaigns/1/payouts", "default")],
+    ("operation", "group"),
+    [("reports.campaign", "reports"), ("reports.subid", "reports"), ("conversions.list", "logs"),
+     ("clicks.list", "logs"), ("pixel_logs.list", "logs"), ("reports.postbacks", "logs"),
+     ("publishers.list", "default"), ("campaigns.payouts.list", "default")],
 )
-def test_endpoint_groups(path, group) -> None:
-    assert group_of(path) == group
+def test_endpoint_groups(operation, group) -> None:
+    assert OPERATIONS[operation].group == group
 
 
 def test_hooks_of_one_connection_share_one_budget_per_group(limited) -> None:
     first, second = _hook(), _hook()
-    assert first.throttle_for(REPORT) is second.throttle_for("/v2/reports/daily")
-    assert first.throttle_for("/v2/publishers") is second.throttle_for("/v2/advertisers")
-    assert first.throttle_for(REPORT) is not first.throttle_for("/v2/publishers")
-    assert first.throttle_for(REPORT).interval == pytest.approx(2.0)  # 30 a minute
-    assert first.throttle_for("/v2/network/conversions").interval == pytest.approx(0.5)  # falls back to 2/s
+    assert first.throttle_for("reports") is second.throttle_for("reports")
+    assert first.throttle_for("default") is second.throttle_for("default")
+    assert first.throttle_for("reports") is not first.throttle_for("default")
+    assert first.throttle_for("reports").interval == pytest.approx(2.0)  # 30 a minute
+    assert first.throttle_for("logs").interval == pytest.approx(0.5)  # falls back to 2/s
 
 
 def test_two_hooks_draw_from_the_same_schedule(trackier_conn, monkeypatch) -> None:
@@ -54,9 +54,9 @@ def test_two_hooks_draw_from_the_same_schedule(trackier_conn, monkeypatch) -> No
     monkeypatch.setenv("AIRFLOW_CONN_TRACKIER_DEFAULT", connection_json(
         trackier_conn.base_url, trackier_conn.api_key, requests_per_second=0.1))
     first, second = _hook(), _hook()
-    first.get("/v2/publishers", {"limit": 1})
-    second.get("/v2/advertisers", {"limit": 1})
-    first.get("/v2/publishers", {"limit": 1})
+    first.request("GET", "/v2/publishers", params={"limit": 1})
+    second.request("GET", "/v2/advertisers", params={"limit": 1})
+    first.request("GET", "/v2/publishers", params={"limit": 1})
     # With a budget per hook, neither would wait before its own second call; sharing one, each call takes
     # the next slot of the connection.
     assert second.sleep.waits == [pytest.approx(10.0, abs=2.0)]
@@ -66,18 +66,18 @@ def test_two_hooks_draw_from_the_same_schedule(trackier_conn, monkeypatch) -> No
 def test_another_connection_has_its_own_budget(limited, monkeypatch) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_TRACKIER_OTHER", connection_json(
         limited.base_url, limited.api_key, requests_per_second=2))
-    assert TrackierHook().throttle_for(REPORT) is not TrackierHook("trackier_other").throttle_for(REPORT)
+    assert TrackierHook().throttle_for("reports") is not TrackierHook("trackier_other").throttle_for("reports")
 
 
 def test_a_429_pauses_every_user_of_the_budget(limited) -> None:
     limited.add_fault({"kind": "status", "status": 429, "retry_after": "3", "times": 1, "path": REPORT})
     first, second = _hook(), _hook()
-    first.get(REPORT, WINDOW)  # 429, then retried once the pause is over
+    first.call("reports.campaign", query=WINDOW)  # 429, then retried once the pause is over
     assert first.sleep.waits and first.sleep.waits[-1] == pytest.approx(3.0, abs=0.5)
-    second.get("/v2/reports/daily", WINDOW)  # never got a 429 itself
+    second.call("reports.daily", query=WINDOW)  # never got a 429 itself
     assert second.sleep.waits and second.sleep.waits[0] >= 2.0
     other_group = _hook()
-    other_group.get("/v2/publishers", {"limit": 1})
+    other_group.request("GET", "/v2/publishers", params={"limit": 1})
     assert all(wait < 1.0 for wait in other_group.sleep.waits)  # other groups are not paused
 
 
@@ -85,12 +85,12 @@ def test_a_trigger_shares_the_budget_and_its_pause(limited) -> None:
     limited.add_fault({"kind": "status", "status": 429, "retry_after": "5", "times": 1, "path": REPORT})
     hook = _hook()
     with pytest.raises(Exception):  # noqa: B017,PT011  (one attempt: the 429 itself)
-        hook.request("GET", REPORT, params=WINDOW, max_retries=0)
+        hook.call("reports.campaign", query=WINDOW, max_retries=0)
 
     async def waits_in_a_trigger_hook() -> float:
         trigger_hook = TrackierHook()
         await trigger_hook.aget_settings()
-        return trigger_hook.throttle_for(REPORT).reserve()
+        return trigger_hook.throttle_for("reports").reserve()
 
     assert asyncio.run(waits_in_a_trigger_hook()) >= 4.0
 

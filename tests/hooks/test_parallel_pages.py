@@ -8,9 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from trackier_provider.api import OPERATIONS
 from trackier_provider.hooks import trackier as trackier_hook_module
-from trackier_provider.hooks.pagination import CAMPAIGNS, CLICKS, CONVERSIONS
 from trackier_provider.hooks.trackier import TrackierHook
+
+CONVERSIONS_PATH = OPERATIONS["conversions.list"].path
 
 DAY = {"start": "2026-11-14 00:00:00", "end": "2026-11-20 23:59:59"}  # a week: about 35 pages of 100
 PAGE = 100
@@ -31,7 +33,7 @@ class Watch:
         self.ahead: list[int] = []
         self._lock = threading.Lock()
         self._hook = hook
-        monkeypatch.setattr(hook, "request", self._timed(hook.request, begun=True))
+        monkeypatch.setattr(hook, "_request", self._timed(hook._request, begun=True))
         monkeypatch.setattr(hook, "_get_once", self._timed(hook._get_once, begun=False))
         watch = self
 
@@ -59,7 +61,7 @@ class Watch:
 
     def pages(self, paging, params, **kwargs):
         consumed = 0
-        for page in self._hook.iter_pages(paging, params, **kwargs):
+        for page in self._hook.pages(paging, query=params, **kwargs):
             consumed += 1
             with self._lock:
                 self.ahead.append(self.started - consumed)
@@ -67,9 +69,9 @@ class Watch:
 
 
 def test_parallel_pages_are_yielded_in_order_exactly_once(hook, trackier_conn):
-    sequential = [_ids(p) for p in hook.iter_pages(CONVERSIONS, DAY, page_size=PAGE, max_parallel_pages=1)]
+    sequential = [_ids(p) for p in hook.pages("conversions.list", query=DAY, page_size=PAGE, max_parallel_pages=1)]
     trackier_conn.clear_requests()
-    parallel = [_ids(p) for p in hook.iter_pages(CONVERSIONS, DAY, page_size=PAGE, max_parallel_pages=4)]
+    parallel = [_ids(p) for p in hook.pages("conversions.list", query=DAY, page_size=PAGE, max_parallel_pages=4)]
     assert parallel == sequential and len(parallel) > 8
     flat = [i for page in parallel for i in page]
     assert len(flat) == len(set(flat))
@@ -77,18 +79,18 @@ def test_parallel_pages_are_yielded_in_order_exactly_once(hook, trackier_conn):
 
 
 def test_order_holds_when_the_server_finishes_a_later_page_first(hook, trackier_conn):
-    expected = [_ids(p) for p in hook.iter_pages(CONVERSIONS, DAY, page_size=PAGE, max_parallel_pages=1)]
+    expected = [_ids(p) for p in hook.pages("conversions.list", query=DAY, page_size=PAGE, max_parallel_pages=1)]
     # Page 2 is answered late, so pages 3-5 (requested with it) complete before it.
-    trackier_conn.add_fault({"kind": "latency", "seconds": 0.3, "path": CONVERSIONS.path, "skip": 1, "times": 1})
-    got = [_ids(p) for p in hook.iter_pages(CONVERSIONS, DAY, page_size=PAGE, max_parallel_pages=4)]
+    trackier_conn.add_fault({"kind": "latency", "seconds": 0.3, "path": CONVERSIONS_PATH, "skip": 1, "times": 1})
+    got = [_ids(p) for p in hook.pages("conversions.list", query=DAY, page_size=PAGE, max_parallel_pages=4)]
     assert got == expected
 
 
 def test_a_transient_failure_of_a_page_in_flight_is_fetched_again(hook, trackier_conn, sleeps):
-    expected = [_ids(p) for p in hook.iter_pages(CONVERSIONS, DAY, page_size=PAGE, max_parallel_pages=1)]
+    expected = [_ids(p) for p in hook.pages("conversions.list", query=DAY, page_size=PAGE, max_parallel_pages=1)]
     trackier_conn.clear_requests()
-    trackier_conn.add_fault({"kind": "status", "status": 503, "path": CONVERSIONS.path, "skip": 3, "times": 1})
-    got = [_ids(p) for p in hook.iter_pages(CONVERSIONS, DAY, page_size=PAGE, max_parallel_pages=4)]
+    trackier_conn.add_fault({"kind": "status", "status": 503, "path": CONVERSIONS_PATH, "skip": 3, "times": 1})
+    got = [_ids(p) for p in hook.pages("conversions.list", query=DAY, page_size=PAGE, max_parallel_pages=4)]
     assert got == expected
     assert len(trackier_conn.requests) == len(expected) + 1
     assert len(sleeps.waits) == 1  # the retry waited as the policy says, once
@@ -96,7 +98,7 @@ def test_a_transient_failure_of_a_page_in_flight_is_fetched_again(hook, trackier
 
 def test_one_page_at_a_time_is_strictly_sequential(hook, trackier_conn, monkeypatch):
     watch = Watch(hook, monkeypatch)
-    pages = list(watch.pages(CONVERSIONS, DAY, page_size=PAGE, max_parallel_pages=1))
+    pages = list(watch.pages("conversions.list", DAY, page_size=PAGE, max_parallel_pages=1))
     assert len(pages) > 8
     assert watch.most_in_flight == 1
     assert set(watch.ahead) == {0}  # the next page is requested only after this one was consumed
@@ -105,7 +107,7 @@ def test_one_page_at_a_time_is_strictly_sequential(hook, trackier_conn, monkeypa
 @pytest.mark.parametrize("depth", [2, 4, 7])
 def test_pages_ahead_never_exceed_the_bound(hook, trackier_conn, monkeypatch, depth):
     watch = Watch(hook, monkeypatch)
-    pages = list(watch.pages(CONVERSIONS, DAY, page_size=PAGE, max_parallel_pages=depth))
+    pages = list(watch.pages("conversions.list", DAY, page_size=PAGE, max_parallel_pages=depth))
     assert len(pages) > depth * 2
     assert max(watch.ahead) == depth  # the bound is reached (pages really are fetched ahead) ...
     assert all(ahead <= depth for ahead in watch.ahead)  # ... and never passed
@@ -114,9 +116,9 @@ def test_pages_ahead_never_exceed_the_bound(hook, trackier_conn, monkeypatch, de
 HOURS = {"start": "2026-11-20 00:00:00", "end": "2026-11-20 02:59:59"}
 
 
-@pytest.mark.parametrize(("paging", "params", "size"), [(CAMPAIGNS, {}, 5), (CLICKS, HOURS, 100)])
+@pytest.mark.parametrize(("paging", "params", "size"), [("campaigns.list", {}, 5), ("clicks.list", HOURS, 100)])
 def test_keyset_and_cursor_lists_look_one_page_ahead(hook, trackier_conn, monkeypatch, paging, params, size):
-    expected = [p for p in hook.iter_pages(paging, params, page_size=size, max_parallel_pages=1)]
+    expected = [p for p in hook.pages(paging, query=params, page_size=size, max_parallel_pages=1)]
     watch = Watch(hook, monkeypatch)
     got = list(watch.pages(paging, params, page_size=size, max_parallel_pages=4))
     assert got == expected and len(got) > 3
@@ -128,5 +130,5 @@ def test_max_parallel_pages_is_checked_before_any_request(hook, trackier_conn, b
     from trackier_provider.exceptions import TrackierConfigError
 
     with pytest.raises(TrackierConfigError, match="max_parallel_pages"):
-        next(hook.iter_pages(CONVERSIONS, DAY, max_parallel_pages=bad))
+        next(hook.pages("conversions.list", query=DAY, max_parallel_pages=bad))
     assert trackier_conn.requests == []

@@ -100,7 +100,7 @@ def test_sync_redirect_is_refused_and_nothing_reaches_the_other_origin(redirecto
     redirector.status = status
     hook = TrackierHook()
     with pytest.raises(TrackierRedirectError) as info:
-        hook.post("/v2/publishers", {"email": "p@example.com", "password": "Secret@123"})
+        hook.request("POST", "/v2/publishers", json={"email": "p@example.com", "password": "Secret@123"})
     assert elsewhere.seen == []
     assert redirector.hits == 1  # not retried: a redirect is not a transient fault
     assert info.value.status == status
@@ -110,7 +110,7 @@ def test_sync_redirect_is_refused_and_nothing_reaches_the_other_origin(redirecto
 
 def test_sync_get_redirect_is_refused(redirector, elsewhere) -> None:
     with pytest.raises(TrackierRedirectError, match="redirects are never followed"):
-        TrackierHook().get("/v2/campaigns", {"limit": 5})
+        TrackierHook().request("GET", "/v2/campaigns", params={"limit": 5})
     assert elsewhere.seen == []
 
 
@@ -118,7 +118,7 @@ def test_same_origin_redirect_is_refused_too(redirector, elsewhere) -> None:
     """A redirect to the API's own origin is refused as well: one rule, and the message says what to check."""
     redirector.target = f"http://127.0.0.1:{redirector.server_address[1]}/moved"
     with pytest.raises(TrackierRedirectError, match="Check the endpoint path"):
-        TrackierHook().get("/v2/campaigns")
+        TrackierHook().request("GET", "/v2/campaigns")
     assert redirector.hits == 1
 
 
@@ -130,7 +130,7 @@ def test_async_redirect_is_refused_and_nothing_reaches_the_other_origin(redirect
         hook = TrackierHook()
         client = await hook.async_client()
         try:
-            await hook.arequest(client, "GET", "/v2/reports/campaign", params={"start": "2026-11-01"})
+            await hook.acall(client, "reports.campaign", query={"start": "2026-11-01"})
         finally:
             await client.aclose()
 
@@ -144,6 +144,6 @@ def test_async_redirect_is_refused_and_nothing_reaches_the_other_origin(redirect
 def test_redirect_message_leaves_out_the_query(redirector, elsewhere) -> None:
     redirector.target = f"http://127.0.0.1:{elsewhere.server_address[1]}/login?token=abc123secret&x=1#frag"
     with pytest.raises(TrackierRedirectError) as info:
-        TrackierHook().get("/v2/campaigns")
+        TrackierHook().request("GET", "/v2/campaigns")
     assert "abc123secret" not in str(info.value)
     assert elsewhere.seen == []

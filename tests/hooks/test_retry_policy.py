@@ -8,7 +8,9 @@ from email.utils import format_datetime
 import pytest
 
 from trackier_provider.exceptions import TrackierConnectionError, TrackierError
-from trackier_provider.hooks.retry_policy import RetryPolicy, is_retryable_status, parse_retry_after
+from trackier_provider.hooks.envelopes import error_from_response
+from trackier_provider.hooks.retry_policy import RetryPolicy, parse_retry_after
+from trackier_provider.hooks.trackier import _is_retryable
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 
@@ -44,7 +46,8 @@ def test_server_wait_wins_but_is_capped():
 @pytest.mark.parametrize(("status", "retry"), [(429, True), (500, True), (503, True), (400, False), (401, False),
                                               (404, False), (409, False)])
 def test_retryable_statuses(status, retry):
-    assert is_retryable_status(status) is retry
+    error = error_from_response(status, b"{}", method="GET", endpoint="/v2/campaigns", headers={})
+    assert _is_retryable(error, True) is retry
 
 
 def test_blank_retry_after_is_absent():

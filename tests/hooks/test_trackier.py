@@ -45,9 +45,9 @@ def test_construction_does_no_io(monkeypatch):
 
 
 def test_key_header_and_user_agent_on_every_call(hook, trackier_conn):
-    hook.get("/v2/campaigns", {"limit": 5})
-    hook.get("/v2/advertisers")
-    hook.post("/v2/categories", {"name": "Travel"})
+    hook.request("GET", "/v2/campaigns", params={"limit": 5})
+    hook.request("GET", "/v2/advertisers")
+    hook.request("POST", "/v2/categories", json={"name": "Travel"})
     calls = api_calls(trackier_conn)
     assert len(calls) == 3
     assert all(c["key_present"] for c in calls)
@@ -58,12 +58,12 @@ def test_key_header_and_user_agent_on_every_call(hook, trackier_conn):
 
 def test_one_session_reused(hook):
     first = hook.get_conn()
-    hook.get("/v2/campaigns", {"limit": 1})
+    hook.request("GET", "/v2/campaigns", params={"limit": 1})
     assert hook.get_conn() is first
 
 
 def test_key_never_in_query_string(hook, trackier_conn):
-    hook.get("/v2/campaigns", {"limit": 2})
+    hook.request("GET", "/v2/campaigns", params={"limit": 2})
     for call in api_calls(trackier_conn):
         flat = str(call["query"])
         assert trackier_conn.api_key not in flat
@@ -73,7 +73,7 @@ def test_key_never_in_query_string(hook, trackier_conn):
 def test_missing_key_is_a_clear_error_before_any_request(monkeypatch, trackier_emulator):
     monkeypatch.setenv("AIRFLOW_CONN_TRACKIER_DEFAULT", connection_json(trackier_emulator.base_url, ""))
     with pytest.raises(TrackierConfigError, match="API key"):
-        TrackierHook().get("/v2/campaigns")
+        TrackierHook().request("GET", "/v2/campaigns")
     assert trackier_emulator.requests == []
 
 
@@ -82,7 +82,7 @@ def test_5xx_retried_after_the_wait_the_server_asked_for(hook, trackier_conn, sl
     trackier_conn.add_fault(
         {"kind": "status", "status": status, "times": 2, "path": "/v2/campaigns", "retry_after": retry_after}
     )
-    body = hook.get("/v2/campaigns", {"limit": 3})
+    body = hook.request("GET", "/v2/campaigns", params={"limit": 3})
     assert len(body["campaigns"]) == 3
     assert len(api_calls(trackier_conn, "GET", "/v2/campaigns")) == 3
     assert sleeps.waits == [expected, expected]
@@ -91,7 +91,7 @@ def test_5xx_retried_after_the_wait_the_server_asked_for(hook, trackier_conn, sl
 def test_429_retried_honouring_retry_after_http_date(hook, trackier_conn, sleeps):
     when = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
     trackier_conn.add_fault({"kind": "status", "status": 429, "times": 1, "retry_after": when})
-    hook.get("/v2/advertisers")
+    hook.request("GET", "/v2/advertisers")
     assert len(sleeps.waits) == 1
     assert 25 <= sleeps.waits[0] <= 31
 
@@ -107,7 +107,7 @@ def test_rate_limit_error_is_typed_with_the_servers_wait(hook, trackier_conn, sl
 
 def test_backoff_without_retry_after_is_bounded(hook, trackier_conn, sleeps):
     trackier_conn.add_fault({"kind": "status", "status": 502, "times": 3})
-    hook.get("/v2/advertisers")
+    hook.request("GET", "/v2/advertisers")
     assert len(sleeps.waits) == 3
     assert all(0 <= w <= 30 for w in sleeps.waits)
 
@@ -115,14 +115,14 @@ def test_backoff_without_retry_after_is_bounded(hook, trackier_conn, sleeps):
 def test_retries_are_bounded(hook, trackier_conn, sleeps):
     trackier_conn.add_fault({"kind": "status", "status": 503})
     with pytest.raises(TrackierServerError) as info:
-        hook.get("/v2/advertisers")
+        hook.request("GET", "/v2/advertisers")
     assert info.value.status == 503
     assert len(api_calls(trackier_conn)) == hook.settings.max_retries + 1
 
 
 def test_a_400_is_sent_once(hook, trackier_conn, sleeps):
     with pytest.raises(TrackierValidationError) as info:
-        hook.post("/v2/publishers", {**GOOD_PUBLISHER, "password": "weak"})
+        hook.request("POST", "/v2/publishers", json={**GOOD_PUBLISHER, "password": "weak"})
     assert info.value.message == "Password criteria not met!"
     assert info.value.code == "107" and info.value.code_msg == "VALIDATION_ERROR"
     assert info.value.method == "POST" and info.value.endpoint == "/v2/publishers"
@@ -132,43 +132,43 @@ def test_a_400_is_sent_once(hook, trackier_conn, sleeps):
 
 def test_validation_error_on_get_is_not_retried(hook, trackier_conn, sleeps):
     with pytest.raises(TrackierValidationError):
-        hook.get("/v2/network/conversions", {"limit": 100})  # start/end are required
+        hook.request("GET", "/v2/network/conversions", params={"limit": 100})  # start/end are required
     assert len(api_calls(trackier_conn)) == 1
 
 
 def test_not_found(hook, trackier_conn):
     with pytest.raises(TrackierNotFoundError):
-        hook.get("/v2/campaigns/99999999")
+        hook.request("GET", "/v2/campaigns/99999999")
     assert len(api_calls(trackier_conn)) == 1
 
 
 def test_post_not_repeated_after_a_dropped_connection(hook, trackier_conn, sleeps):
     trackier_conn.add_fault({"kind": "drop", "method": "POST", "path": "/v2/categories", "when": "after", "times": 1})
     with pytest.raises(TrackierConnectionError) as info:
-        hook.post("/v2/categories", {"name": "Dropped-Mid-Post"})
+        hook.request("POST", "/v2/categories", json={"name": "Dropped-Mid-Post"})
     assert info.value.before_send is False
     assert len(api_calls(trackier_conn, "POST", "/v2/categories")) <= 1
-    names = [c["name"] for c in hook.get("/v2/categories")["categories"]]
+    names = [c["name"] for c in hook.request("GET", "/v2/categories")["categories"]]
     assert names.count("Dropped-Mid-Post") == 1  # created once, never twice
 
 
 def test_post_not_repeated_after_5xx(hook, trackier_conn, sleeps):
     trackier_conn.add_fault({"kind": "status", "status": 502, "method": "POST", "times": 1})
     with pytest.raises(TrackierServerError):
-        hook.post("/v2/categories", {"name": "Finance"})
+        hook.request("POST", "/v2/categories", json={"name": "Finance"})
     assert len(api_calls(trackier_conn, "POST")) == 1
 
 
 def test_post_retried_after_429(hook, trackier_conn, sleeps):
     trackier_conn.add_fault({"kind": "status", "status": 429, "method": "POST", "times": 1, "retry_after": "1"})
-    body = hook.post("/v2/categories", {"name": "Shopping"})
+    body = hook.request("POST", "/v2/categories", json={"name": "Shopping"})
     assert body["category"]["name"] == "Shopping"
     assert sleeps.waits == [pytest.approx(1.0, abs=0.5)]
 
 
 def test_get_retried_after_dropped_connection(hook, trackier_conn, sleeps):
     trackier_conn.add_fault({"kind": "drop", "method": "GET", "times": 1})
-    assert "advertisers" in hook.get("/v2/advertisers")
+    assert "advertisers" in hook.request("GET", "/v2/advertisers")
     assert len(sleeps.waits) == 1
 
 
@@ -182,7 +182,7 @@ def test_refused_connection_is_typed_and_retried(monkeypatch, sleeps):
     hook = TrackierHook(max_retries=2)
     hook.sleep = sleeps
     with pytest.raises(TrackierConnectionError) as info:
-        hook.post("/v2/categories", {"name": "x"})
+        hook.request("POST", "/v2/categories", json={"name": "x"})
     assert info.value.before_send is True
     assert len(sleeps.waits) == 2  # nothing reached a server, so even a POST may be retried
     assert CANARY_KEY not in str(info.value)
@@ -199,7 +199,7 @@ def test_refused_connection_is_typed_and_retried(monkeypatch, sleeps):
 def test_garbled_bodies_give_a_clear_error(hook, trackier_conn, sleeps, fault, needle):
     trackier_conn.add_fault(fault)
     with pytest.raises(TrackierResponseError) as info:
-        hook.get("/v2/advertisers")
+        hook.request("GET", "/v2/advertisers")
     text = str(info.value)
     assert needle in text
     assert len(text) < 400  # quotes at most 200 characters of the body
@@ -211,7 +211,7 @@ def test_wrong_key_is_an_authentication_error(monkeypatch, trackier_emulator, sl
     hook = TrackierHook()
     hook.sleep = sleeps
     with pytest.raises(TrackierAuthenticationError) as info:
-        hook.get("/v2/campaigns")
+        hook.request("GET", "/v2/campaigns")
     assert info.value.code == "102"
     assert len(trackier_emulator.requests) == 1
 
@@ -221,7 +221,7 @@ def test_ip_not_whitelisted_says_what_to_do(monkeypatch):
         monkeypatch.setenv("AIRFLOW_CONN_TRACKIER_DEFAULT", connection_json(emu.base_url, CANARY_KEY))
         hook = TrackierHook()
         with pytest.raises(TrackierIPNotWhitelistedError) as info:
-            hook.get("/v2/campaigns")
+            hook.request("GET", "/v2/campaigns")
         assert info.value.code == "105"
         assert "Automation > API" in str(info.value) and "whitelist" in str(info.value).lower()
         ok, reason = hook.test_connection()
@@ -247,9 +247,9 @@ def test_canary_key_never_in_logs_or_errors(monkeypatch, caplog, sleeps):
         emu.add_fault({"kind": "status", "status": 503})
         emu.add_fault({"kind": "status", "status": 429, "retry_after": "1", "path": "/v2/publishers"})
         for call in (
-            lambda: hook.get("/v2/advertisers"),
-            lambda: hook.get("/v2/publishers"),
-            lambda: hook.post("/v2/categories", {"name": "z"}),
+            lambda: hook.request("GET", "/v2/advertisers"),
+            lambda: hook.request("GET", "/v2/publishers"),
+            lambda: hook.request("POST", "/v2/categories", json={"name": "z"}),
         ):
             with pytest.raises(Exception) as info:  # noqa: PT011 - any failure; the text is what is checked
                 call()
@@ -257,10 +257,10 @@ def test_canary_key_never_in_logs_or_errors(monkeypatch, caplog, sleeps):
         emu.clear_faults()
         emu.add_fault({"kind": "non_json", "body": "proxy said " + CANARY_KEY[:4]})
         with pytest.raises(TrackierResponseError) as info2:
-            hook.get("/v2/advertisers")
+            hook.request("GET", "/v2/advertisers")
         texts.append(str(info2.value))
         emu.clear_faults()
-        hook.get("/v2/campaigns", {"limit": 1})
+        hook.request("GET", "/v2/campaigns", params={"limit": 1})
         texts += [str(r) for r in emu.requests]
     texts += [r.getMessage() for r in caplog.records]
     leaked = [t for t in texts if CANARY_KEY in t]
@@ -306,7 +306,7 @@ def test_throttle_spaces_calls(monkeypatch, trackier_emulator, sleeps):
     hook = TrackierHook()
     hook.sleep = sleeps
     for _ in range(4):
-        hook.get("/v2/advertisers")
+        hook.request("GET", "/v2/advertisers")
     # The recorder does not really wait, so later calls find their slots further in the future.
     assert sleeps.waits, "the throttle never made a call wait"
     assert all(0 < w <= 2.0 for w in sleeps.waits)

@@ -16,7 +16,8 @@ from trackier_provider.operators.advertisers import TrackierFetchAdvertiserCapsO
 def caps(trackier_conn):
     hook = TrackierHook()
     for advertiser, daily in (("2", 10), ("2", 20), ("5", 30)):
-        hook.post(f"/v2/advertisers/{advertiser}/caps", {"type": "conversions", "daily": daily})
+        hook.call("advertisers.caps.create", ids={"advertiser_id": advertiser},
+                  body={"type": "conversions", "daily": daily})
     hook.close()
     trackier_conn.clear_requests()
     return trackier_conn

@@ -10,6 +10,7 @@ import pytest
 
 from tests.operators.conftest import api_calls
 from trackier_provider.exceptions import TrackierConfigError, TrackierValidationError
+from trackier_provider.hooks.trackier import TrackierHook
 from trackier_provider.operators.conversions import TrackierFetchConversionsOperator, TrackierUploadConversionsOperator
 
 
@@ -91,9 +92,13 @@ def test_bad_rows_before_any_request(trackier_conn, context, rows, problem) -> N
 
 def test_upload_rejected_envelope(trackier_conn, context) -> None:
     op = TrackierUploadConversionsOperator(task_id="u", conversions=[{"click_id": "x"}])
-    op.fire_postback = "always"  # bypasses the parse-time check to reach Trackier's own validation
-    with pytest.raises(TrackierValidationError) as info:
+    op.fire_postback = "always"  # bypasses the parse-time check: the catalogue's body check still refuses it
+    with pytest.raises(TrackierConfigError, match="firePostback"):
         op.execute(context)
+    assert trackier_conn.requests == []
+    with pytest.raises(TrackierValidationError) as info:  # sent anyway (by path), Trackier's own 107
+        TrackierHook().request("POST", "/v2/conversions/bulkUpload",
+                               json={"data": [{"click_id": "x"}], "firePostback": "always"})
     assert info.value.code == "107"
 
 

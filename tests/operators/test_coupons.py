@@ -40,7 +40,7 @@ def test_bad_status(trackier_conn, context) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [({"campaign_ids": [None]}, "campaign_ids[0]"), ({"publisher_ids": [1, True]}, "publisher_ids[1]"),
-     ({"status": 0}, "status"), ({"filters": {"code": float("nan")}}, "filters[code]")],
+     ({"status": 0}, "status"), ({"filters": {"code": float("nan")}}, "filters.code")],
 )
 def test_bad_filters_before_any_request(trackier_conn, context, kwargs, field) -> None:
     with pytest.raises(TrackierConfigError) as info:

@@ -49,11 +49,11 @@ def ticking(monkeypatch, s: TrackierReportSensor, emu, step: float) -> list[floa
 
 def final_totals(day: str) -> dict:
     from trackier_provider import readiness
-    from trackier_provider.reports import report_params
+    from trackier_provider.report_requests import report_params
     from trackier_provider.windows import resolve_window
 
-    path, params = report_params("campaign", resolve_window(day, day), kpi=KPI)
-    return readiness.totals_of(TrackierHook().get(path, params)["records"])
+    operation, params = report_params("campaign", resolve_window(day, day), kpi=KPI)
+    return readiness.totals_of(TrackierHook().call(operation, query=params)["records"])
 
 
 def test_init_does_no_io_and_is_keyword_only(emu):

@@ -66,7 +66,7 @@ def create_job(emu: TrackierEmulator, rows: list[dict[str, Any]]) -> str:
     """Upload conversions; return the job id."""
     hook = TrackierHook()
     try:
-        return str(hook.post("/v2/conversions/bulkUpload", {"data": rows})["job"]["id"])
+        return str(hook.call("conversions.bulk_upload", body={"data": rows})["job"]["id"])
     finally:
         hook.close()
 

@@ -9,16 +9,18 @@ from tests.conftest import CANARY_KEY
 from tests.triggers.emulated import SETTLE_SECONDS, first_event, old_day, young_window
 from trackier_provider import readiness
 from trackier_provider.hooks.trackier import TrackierHook
-from trackier_provider.reports import report_params
+from trackier_provider.report_requests import report_params
 from trackier_provider.triggers.report import TrackierReportTrigger
 from trackier_provider.windows import resolve_window
 
+KPI = ["clicks", "grossConversions", "payout"]
+
 
 def make(day: str, **kwargs) -> TrackierReportTrigger:
-    path, params = report_params("campaign", resolve_window(day, day), kpi=["clicks", "grossConversions", "payout"])
+    operation, params = report_params("campaign", resolve_window(day, day), kpi=KPI)
     options = {"settle_polls": 2, "settle_period": 120.0, "poll_interval": 0.01,
                "deadline": readiness.now() + 7 * 86400, **kwargs}
-    return TrackierReportTrigger(path=path, params=params, **options)
+    return TrackierReportTrigger(operation=operation, params=params, **options)
 
 
 def test_serialize_round_trip_without_key(emu):
@@ -53,8 +55,8 @@ def test_fires_only_once_the_window_has_settled(emu):
     # The totals it reports are the window's final figures: nothing changes after it fired...
     emu.advance_clock(2 * SETTLE_SECONDS)
     hook = TrackierHook()
-    path, params = report_params("campaign", resolve_window(day, day), kpi=["clicks", "grossConversions", "payout"])
-    final = readiness.totals_of(hook.get(path, params)["records"])
+    operation, params = report_params("campaign", resolve_window(day, day), kpi=KPI)
+    final = readiness.totals_of(hook.call(operation, query=params)["records"])
     assert event.payload["summary"]["totals"] == final
     # ...and it did not fire before the figures stopped changing.
     assert emu.now().timestamp() >= end + SETTLE_SECONDS - 1
@@ -125,7 +127,7 @@ def test_hook_giving_up_is_an_error_event(emu):
 
 
 def test_unknown_report_shape_is_an_error_event(emu):
-    trigger = make(old_day(emu))
-    trigger.path = "/v2/campaigns"  # answers without "records"
-    event = asyncio.run(first_event(trigger))
+    emu.add_fault({"kind": "replace_body", "path": "/v2/reports/campaign",
+                   "body": json.dumps({"success": True, "campaigns": []})})  # an answer without "records"
+    event = asyncio.run(first_event(make(old_day(emu))))
     assert event.payload["status"] == "error" and "records" in event.payload["message"]

@@ -45,6 +45,20 @@ AGGREGATE = (
 #: Parameters the aggregate reports take although the spec lists them for few of them: the provider sends
 #: the window's timezone as ``zone`` and filters other than ids as ``filters[...]``.
 UNDOCUMENTED_REPORT_PARAMS = (q("zone", "string", documented=False), q("filters", "object", documented=False))
+#: Operations that read raw, row-level logs: they draw from the ``logs`` budget (``logs_per_minute``).
+LOG_OPERATIONS = frozenset(
+    {"conversions.list", "impressions.list", "clicks.list", "pixel_logs.list", "postback_logs.list",
+     "reports.postbacks"}
+)
+
+
+def budget_group(operation: Operation) -> str:
+    """The request budget an operation draws from: ``logs`` for the raw logs (``reports.postbacks``, a
+    postback log, among them), ``reports`` for the other ``reports.*`` operations, else ``default``."""
+    if operation.name in LOG_OPERATIONS:
+        return "logs"
+    return "reports" if operation.resource == "reports" else "default"
+
 
 OPERATIONS: Mapping[str, Operation] = index(
     # advertisers
@@ -522,7 +536,7 @@ OPERATIONS: Mapping[str, Operation] = index(
                     q("createdBy", "string"),
                 ),
             ),
-            q("direction", "string"),
+            q("direction", "string", also=("asc", "desc")),
         ),
         pages=page("coupons", default_limit=100, total="pagination.total"),
     ),
@@ -598,6 +612,8 @@ OPERATIONS: Mapping[str, Operation] = index(
             q("source", "string", required=True),
             q("order", "string", choices=("asc", "desc")),
             q("sortBy", "string", choices=("payout", "id")),
+            # The spec lists none, but the offers can be filtered (objective, geo...) as the other lists are.
+            q("filters", "object", documented=False),
         ),
         pages=page("campaigns", default_limit=100, total="total"),
     ),
@@ -911,6 +927,8 @@ OPERATIONS: Mapping[str, Operation] = index(
                     "goal_id ref_camp ref_camp_id lp_title lp_id os country hour created month p2 p3 p4 p5 p6 p7 p8 "
                     "p9 p10 city region isp conn app_name app_id cr_name"
                 ),
+                # The spec lists the sub ids from p2; p1 is the first of the same ten (the clicks log has p1-p10).
+                also=("p1",),
             ),
             q("kpi", "array", choices=KPIS),
             q("camp_ids", "array"),
@@ -1036,6 +1054,7 @@ OPERATIONS: Mapping[str, Operation] = index(
         body="TrackingLinkOptions",
         side_effect=False,
     ),
+    group=budget_group,
 )
 
 MODELS: Mapping[str, BodyModel] = MappingProxyType(

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from trackier_provider.api.client import ApiClient, Resource
-
-if TYPE_CHECKING:
-    from trackier_provider.hooks.trackier import TrackierHook
+from trackier_provider.api.client import ApiClient, Caller, Resource
 
 
 class CampaignsTargetingsRules(Resource):
@@ -1141,6 +1138,7 @@ class IncentOffers(Resource):
         source: str,
         order: str | None = None,
         sort_by: str | None = None,
+        filters: Mapping[str, Any] | None = None,
         page_size: int | None = None,
     ) -> Iterator[Any]:
         """``GET /v2/offers/incent``.
@@ -1150,7 +1148,7 @@ class IncentOffers(Resource):
         return self._client.call(
             "incent_offers.list",
             {},
-            {"pub_id": pub_id, "source": source, "order": order, "sort_by": sort_by},
+            {"pub_id": pub_id, "source": source, "order": order, "sort_by": sort_by, "filters": filters},
             page_size=page_size,
         )
 
@@ -1941,7 +1939,7 @@ class TrackingLinks(Resource):
 class TrackierApi(Resource):
     """Every operation of Trackier's Admin API, by resource."""
 
-    def __init__(self, hook: TrackierHook) -> None:
+    def __init__(self, hook: Caller) -> None:
         super().__init__(ApiClient(hook))
 
     @property

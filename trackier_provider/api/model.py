@@ -6,8 +6,8 @@ Nothing here imports Airflow, so the emulator reads the same catalogue as the ho
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -34,9 +34,10 @@ class Param:
     """One query, path or header parameter.
 
     ``name`` is how Trackier spells it, ``arg`` the Python keyword the typed API takes for it. ``choices``
-    are the allowed values (of each item, for arrays); ``keys`` the documented sub-parameters of an
-    ``object`` (none: any key). ``documented`` is False for a parameter Trackier's spec leaves out but the
-    API takes (and this provider sends).
+    are the values Trackier's spec allows (of each item, for arrays), ``also`` values the provider accepts
+    besides them (the API takes them although the spec leaves them out); ``keys`` the documented
+    sub-parameters of an ``object`` (none: any key). ``documented`` is False for a parameter Trackier's spec
+    leaves out but the API takes (and this provider sends).
     """
 
     name: str
@@ -46,6 +47,12 @@ class Param:
     keys: tuple[Param, ...] = ()
     arg: str = ""
     documented: bool = True
+    also: tuple[Any, ...] = ()
+
+    @property
+    def allowed(self) -> tuple[Any, ...]:
+        """Every value the provider accepts: the spec's ``choices`` and ``also`` (empty: any value)."""
+        return (*self.choices, *self.also)
 
     def __post_init__(self) -> None:
         if not self.arg:
@@ -104,7 +111,8 @@ class Operation:
     placeholders in order, each with the Python keyword the typed API takes (``campaign_id``, ``cap_id``).
     ``records`` is where a list's records sit in the answer (dotted), ``result`` where a single object sits.
     ``side_effect`` says whether the call changes anything in Trackier; ``idempotent`` whether repeating it
-    after a lost answer is harmless (reads, deletes and edits that set the same state again).
+    after a lost answer is harmless (reads, deletes and edits that set the same state again). ``group`` is
+    the request budget the call draws from (``default``, ``reports`` or ``logs``: see ``hooks.throttle``).
     """
 
     name: str
@@ -121,6 +129,7 @@ class Operation:
     side_effect: bool = True
     idempotent: bool = False
     natural_key: NaturalKey | None = None
+    group: str = "default"
 
     @property
     def resource(self) -> str:
@@ -156,9 +165,9 @@ class Operation:
 
 # ----------------------------------------------------------------------------- builders for catalogue.py
 def q(name: str, type_: ParamType, *, required: bool = False, choices: tuple[Any, ...] = (),
-      keys: tuple[Param, ...] = (), arg: str = "", documented: bool = True) -> Param:
+      keys: tuple[Param, ...] = (), arg: str = "", documented: bool = True, also: tuple[Any, ...] = ()) -> Param:
     """A query parameter (or a key of an object parameter)."""
-    return Param(name, type_, required, choices, keys, arg, documented)
+    return Param(name, type_, required, choices, keys, arg, documented, also)
 
 
 def keyset(records: str, **bounds: Any) -> Pages:
@@ -206,17 +215,28 @@ def op(name: str, method: Method, path: str, *, ids: tuple[str, ...] = (), query
     )
 
 
-def index(*operations: Operation) -> Mapping[str, Operation]:
-    """The read-only mapping name -> operation (a repeated name or method/path pair is a mistake)."""
+def index(*operations: Operation, group: Callable[[Operation], str]) -> Mapping[str, Operation]:
+    """The read-only mapping name -> operation, each with the budget ``group`` says (a repeated name or
+    method/path pair is a mistake)."""
     table: dict[str, Operation] = {}
     pairs: set[tuple[str, str]] = set()
-    for operation in operations:
+    for operation in (replace(o, group=group(o)) for o in operations):
         pair = (operation.method, operation.path)
         if operation.name in table or pair in pairs:
             raise ValueError(f"{operation.name} ({pair}) is in the catalogue twice")
         table[operation.name] = operation
         pairs.add(pair)
     return MappingProxyType(table)
+
+
+def dig(payload: Any, dotted: str) -> Any:
+    """Follow a dotted location such as ``data.changedCampaigns`` (``Operation.records``, ``Pages.total``)
+    into a decoded answer; None where it leads nowhere."""
+    for part in dotted.split("."):
+        if not isinstance(payload, Mapping):
+            return None
+        payload = payload.get(part)
+    return payload
 
 
 def words(text: str) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from trackier_provider.emulator import drift as drifts
@@ -252,12 +253,23 @@ class RateLimiter:
         """Take a token for a request to ``path``; None when allowed, or the Retry-After value (seconds)."""
         if self._spec is None:
             return None
-        from trackier_provider.hooks.throttle import group_of
-
         with self._lock:
-            for group in (group_of(path), None):
+            for group in (_group_of(path), None):
                 bucket = self._buckets.get(group)
                 wait = bucket.take() if bucket is not None else None
                 if wait is not None:
                     return str(self._spec.get("retry_after") or max(1, int(wait + 0.999)))
         return None
+
+
+@lru_cache(maxsize=1)
+def _group_paths() -> dict[str, str]:
+    from trackier_provider.api.catalogue import OPERATIONS
+
+    return {op.path: op.group for op in OPERATIONS.values() if op.group != "default" and "{" not in op.path}
+
+
+def _group_of(path: str) -> str:
+    """The budget group of a request the server receives (as a server routes: by its path; the log and report
+    paths carry no ids)."""
+    return _group_paths().get("/" + path.strip("/"), "default")

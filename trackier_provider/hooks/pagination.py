@@ -10,7 +10,7 @@ same records, or a cursor it already gave) raises ``TrackierPaginationError`` in
 Every page is checked inside the request that fetched it, so a malformed page is retried like a transient
 fault and, if it stays malformed, fails the export instead of ending it early: a body that is not a JSON
 object, records missing or not a list, a missing total where the endpoint always announces one
-(``Paging.total``), or a last page (by the style's rules) that leaves fewer records than that total. A list
+(``Pages.total``), or a last page (by the style's rules) that leaves fewer records than that total. A list
 that is empty from its first page, with a total of 0 (or none, where the endpoint announces none), is a
 legitimately empty window.
 """
@@ -20,80 +20,19 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from functools import partial
-from typing import Any, Literal
+from typing import Any
 
-from trackier_provider.exceptions import TrackierConfigError, TrackierPaginationError, TrackierResponseError
-from trackier_provider.validation import check_number
+from trackier_provider.api.calls import check_limit
+from trackier_provider.api.model import Pages, dig
+from trackier_provider.exceptions import TrackierPaginationError, TrackierResponseError
 
-Style = Literal["keyset", "page", "cursor"]
 #: Inspects a decoded answer and raises ``TrackierResponseError`` when it is malformed.
 Check = Callable[[Any], None]
 #: Sends one request for a page (query parameters) and checks its answer with the given ``Check``.
 FetchPage = Callable[[dict[str, Any], Check], Any]
 #: Begins one page's request in the background; the returned completion waits for it and checks the answer.
 StartPage = Callable[[dict[str, Any]], Callable[[Check], Any]]
-
-
-@dataclass(frozen=True)
-class Paging:
-    """How one list endpoint pages: its path, where the records sit in the answer, and limit bounds."""
-
-    path: str
-    records: str
-    style: Style
-    default_limit: int | None = None
-    min_limit: int | None = None
-    max_limit: int | None = None
-    #: Where the answer announces the list's total (dotted), for endpoints that always announce one.
-    total: str | None = None
-
-    def check_limit(self, limit: int | None) -> int | None:
-        """Validate a page size against the endpoint's documented bounds before any request."""
-        if limit is None:
-            return self.default_limit
-        limit = check_number("page_size", limit, whole=True, above=0)
-        if (self.min_limit and limit < self.min_limit) or (self.max_limit and limit > self.max_limit):
-            raise TrackierConfigError(
-                "page_size",
-                f"{limit} is outside {self.min_limit or 1}..{self.max_limit} for {self.path}",
-                "Pick a page size within Trackier's documented range.",
-            )
-        return limit
-
-
-def paging_of(name: str, path: str | None = None) -> Paging:
-    """The ``Paging`` of catalogue list operation ``name`` (``path``: its template with ids filled in)."""
-    from trackier_provider.api.catalogue import OPERATIONS
-
-    operation = OPERATIONS[name]
-    pages = operation.pages
-    if pages is None:
-        raise ValueError(f"{name} does not page")
-    return Paging(path or operation.path, pages.records, pages.style, pages.default_limit, pages.min_limit,
-                  pages.max_limit, pages.total)
-
-
-CAMPAIGNS = paging_of("campaigns.list")
-PUBLISHERS = paging_of("publishers.list")
-ADVERTISERS = paging_of("advertisers.list")
-CONVERSIONS = paging_of("conversions.list")
-COUPONS = paging_of("coupons.list")
-CAMPAIGN_TIMELINES = paging_of("campaigns.timelines.list")
-INCENT_OFFERS = paging_of("incent_offers.list")
-CLICKS = paging_of("clicks.list")
-
-_CURSOR_PARAM = {"keyset": "lastId", "page": "page", "cursor": "pageToken"}
-
-
-def dig(payload: Any, dotted: str) -> Any:
-    """Follow a dotted path such as ``data.changedCampaigns`` into a decoded JSON answer."""
-    for part in dotted.split("."):
-        if not isinstance(payload, Mapping):
-            return None
-        payload = payload.get(part)
-    return payload
 
 
 def _malformed(path: str, problem: str) -> TrackierResponseError:
@@ -136,14 +75,14 @@ def _whole(value: Any) -> int | None:
     return number if number >= 0 and str(number) == str(value).strip() else None
 
 
-def announced_total(paging: Paging, body: Any) -> int | None:
+def announced_total(pages: Pages, path: str, body: Any) -> int | None:
     """The total number of records the server announces, for an endpoint that always announces one
     (``TrackierResponseError`` when it is missing); None for endpoints that announce none."""
-    if paging.total is None:
+    if pages.total is None:
         return None
-    total = _whole(dig(body, paging.total))
+    total = _whole(dig(body, pages.total))
     if total is None:
-        raise _malformed(paging.path, f"the answer has no record count at {paging.total!r}")
+        raise _malformed(path, f"the answer has no record count at {pages.total!r}")
     return total
 
 
@@ -165,18 +104,18 @@ def _per_page(body: Any, limit: int | None, records: list[Any]) -> int:
     return announced or limit or len(records)
 
 
-def _next_cursor(paging: Paging, body: Any, records: list[Any], cursor: Any, limit: int | None) -> Any:
+def _next_cursor(pages: Pages, path: str, body: Any, records: list[Any], cursor: Any, limit: int | None) -> Any:
     """The cursor for the next request, or None when this was the last page."""
-    if paging.style == "keyset":
+    if pages.style == "keyset":
         last = body.get("lastId") if isinstance(body, Mapping) else None
         final = json.loads(records[-1]) if isinstance(records[-1], str) else records[-1]  # a RawJson record
         if last in (None, "", 0) and isinstance(final, Mapping):
             last = final.get("id")
         return last if last not in (None, "") else None
-    if paging.style == "page":
+    if pages.style == "page":
         page = int(cursor or 1)
         per_page = _per_page(body, limit, records)
-        total = announced_total(paging, body)
+        total = announced_total(pages, path, body)
         if total is not None and page * per_page >= total:
             return None
         return page + 1 if len(records) >= per_page else None
@@ -187,7 +126,8 @@ def _next_cursor(paging: Paging, body: Any, records: list[Any], cursor: Any, lim
 
 def iter_pages(
     fetch: FetchPage,
-    paging: Paging,
+    pages: Pages,
+    path: str,
     params: Mapping[str, Any] | None = None,
     *,
     limit: int | None = None,
@@ -202,11 +142,11 @@ def iter_pages(
     one is yielded, so waiting overlaps the consumer's work; and a page-numbered endpoint whose total is
     known keeps up to ``depth`` pages in flight. At most ``depth`` pages are held besides the one yielded.
     """
-    limit = paging.check_limit(limit)
+    limit = check_limit(pages, limit, path)
     base = dict(params or {})
     if limit is not None:
         base["limit"] = limit
-    cursor_param = _CURSOR_PARAM[paging.style]
+    cursor_param = pages.cursor_param
     first = base.pop(cursor_param, None)
     seen_pages: set[tuple[Any, ...]] = set()
     seen_cursors: set[Any] = set()
@@ -222,12 +162,12 @@ def iter_pages(
         pending.append((cursor, request, complete))
 
     def check(body: Any, cursor: Any, delivered: int) -> None:
-        records = records_of(body, paging.records, paging.path)
-        total = announced_total(paging, body)
-        last = not records or _next_cursor(paging, body, records, cursor, limit) is None
+        records = records_of(body, pages.records, path)
+        total = announced_total(pages, path, body)
+        last = not records or _next_cursor(pages, path, body, records, cursor, limit) is None
         if last and total is not None and delivered + len(records) < total:
             raise _malformed(
-                paging.path,
+                path,
                 f"the list ended after {delivered + len(records)} records ({cursor_param}={cursor!r}) but the "
                 f"server announced {total}; refusing to deliver a short result",
             )
@@ -236,18 +176,18 @@ def iter_pages(
     while pending:
         cursor, _, complete = pending.popleft()
         body = complete(partial(check, cursor=cursor, delivered=delivered))
-        records = records_of(body, paging.records, paging.path)
+        records = records_of(body, pages.records, path)
         if not records:
             return
         fingerprint = _fingerprint(records)
         if fingerprint in seen_pages:
             raise TrackierPaginationError(
-                f"{paging.path} answered the same page twice ({cursor_param}={cursor!r}); stopping instead "
+                f"{path} answered the same page twice ({cursor_param}={cursor!r}); stopping instead "
                 "of looping forever. The server may be ignoring the paging parameter."
             )
         seen_pages.add(fingerprint)
         delivered += len(records)
-        following = _next_cursor(paging, body, records, cursor, limit)
+        following = _next_cursor(pages, path, body, records, cursor, limit)
         if following is None:
             yield records
             return
@@ -255,11 +195,11 @@ def iter_pages(
             pending.clear()
             if following in seen_cursors:
                 raise TrackierPaginationError(
-                    f"{paging.path} handed back {cursor_param}={following!r} a second time; stopping instead of "
+                    f"{path} handed back {cursor_param}={following!r} a second time; stopping instead of "
                     "looping forever."
                 )
             launch(following)
-        total = announced_total(paging, body) if paging.style == "page" and start is not None else None
+        total = announced_total(pages, path, body) if pages.style == "page" and start is not None else None
         if total is not None:
             last_page = -(-total // _per_page(body, limit, records))
             while len(pending) < depth and pending[-1][0] < last_page:

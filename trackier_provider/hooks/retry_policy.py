@@ -54,8 +54,3 @@ class RetryPolicy:
         if retry_after is not None:
             return min(retry_after, self.max_retry_after)
         return self.backoff(attempt)
-
-
-def is_retryable_status(status: int) -> bool:
-    """429 and every 5xx may succeed later; every other status will not."""
-    return status == 429 or status >= 500

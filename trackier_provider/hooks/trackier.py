@@ -1,4 +1,9 @@
-"""TrackierHook: the connection, the key, retries, throttling, pagination and error envelopes in one place."""
+"""TrackierHook: the connection, the key, retries, budgets, paging and error envelopes in one place.
+
+Every call carries its catalogue ``Operation`` down to the request (``call``, ``pages``, ``records``, and
+``acall`` for triggers): the operation names the budget group, the answer schema, the paging and whether a
+repeat is harmless. ``request(method, path)`` is the escape hatch for what the catalogue does not describe.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 import tenacity
 
-from trackier_provider import __version__
+from trackier_provider.api.calls import Call, check_limit, operation_named, path_operation, prepare
+from trackier_provider.api.generated import TrackierApi
+from trackier_provider.api.model import Operation
 from trackier_provider.exceptions import (
     TrackierAPIError,
+    TrackierConfigError,
     TrackierConnectionError,
     TrackierError,
+    TrackierNotFoundError,
     TrackierRateLimitError,
     TrackierResponseError,
     TrackierServerError,
@@ -35,12 +44,12 @@ from trackier_provider.hooks.envelopes import (
     is_error_payload,
     redirect_error,
 )
-from trackier_provider.hooks.pagination import ADVERTISERS, Check, Paging, iter_pages
+from trackier_provider.hooks.pagination import Check, iter_pages, records_check, records_of
 from trackier_provider.hooks.params import encode_params
 from trackier_provider.hooks.retry_policy import IDEMPOTENT_METHODS, RetryPolicy
-from trackier_provider.hooks.throttle import Throttle, budget, group_of
+from trackier_provider.hooks.throttle import Throttle, budget
 from trackier_provider.hooks.transport import build_async_client, transport_error
-from trackier_provider.provider_info import CONN_FIELDS, CONN_TYPE, UI_FIELD_BEHAVIOUR
+from trackier_provider.provider_info import CONN_FIELDS, CONN_TYPE, UI_FIELD_BEHAVIOUR, __version__
 from trackier_provider.validation import check_choice, check_number, check_seconds, require_text
 from trackier_provider.version_compat import BaseHook, aget_connection, mask_secret
 
@@ -163,10 +172,9 @@ class TrackierHook(BaseHook):
         """Retry bounds for this hook's calls."""
         return RetryPolicy(max_retries=self.settings.max_retries, deadline=self.retry_deadline)
 
-    def throttle_for(self, endpoint: str) -> Throttle:
-        """The process-wide budget a call to ``endpoint`` draws from: one per connection and endpoint group,
+    def throttle_for(self, group: str) -> Throttle:
+        """The process-wide budget of an endpoint group (``Operation.group``): one per connection and group,
         shared with every other hook and trigger of this process (see ``hooks.throttle``)."""
-        group = group_of(endpoint)
         return budget(self.trackier_conn_id, group, self.settings.rate(group))
 
     def headers(self) -> dict[str, str]:
@@ -229,7 +237,160 @@ class TrackierHook(BaseHook):
             "reraise": True,
         }
 
-    # ----------------------------------------------------------------- sync calls
+    # ----------------------------------------------------------------- calls by operation
+    def prepare(
+        self,
+        operation: Operation | Call | str,
+        *,
+        ids: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        body: Any = None,
+        page_size: int | None = None,
+        prefix: str = "query.",
+    ) -> Call:
+        """The checked ``Call`` of a catalogue operation (an ``Operation`` or its name such as
+        ``"campaigns.caps.list"``), its ids (Python keywords: ``campaign_id``), query (Trackier's names:
+        ``lastId``, ``filters``) and body; ``TrackierConfigError`` before any request, naming the field after
+        ``prefix``. A ``Call`` is returned as it is (it was checked when it was prepared)."""
+        if isinstance(operation, Call):
+            if ids is not None or query is not None or body is not None or page_size is not None:
+                raise TrackierConfigError("operation", "a prepared Call carries its own ids, query and body",
+                                          "Pass either a Call or an operation with its arguments.")
+            return operation
+        found = operation if isinstance(operation, Operation) else operation_named(operation)
+        return prepare(found, ids, query, body, page_size=page_size, by_arg=False, prefix=prefix)
+
+    def call(
+        self,
+        operation: Operation | Call | str,
+        *,
+        ids: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        body: Any = None,
+        idempotent: bool | None = None,
+        max_retries: int | None = None,
+        check: Check | None = None,
+    ) -> Any:
+        """Send one call of a catalogue operation (retried per policy) and return its decoded answer.
+
+        The operation brings its budget group, its answer schema (``validate_responses``) and whether
+        repeating it is harmless; ``idempotent=True`` vouches for a call the catalogue does not call idempotent.
+        A delete whose object is already gone when it is retried (an earlier attempt deleted it, its answer
+        was lost) succeeds and returns None. ``check``: see ``request``.
+        """
+        checked = self.prepare(operation, ids=ids, query=query, body=body)
+        op = checked.operation
+        return self._request(op, checked.path, checked.query, checked.body,
+                             idempotent=op.idempotent or bool(idempotent), max_retries=max_retries, check=check)
+
+    def pages(
+        self,
+        operation: Operation | Call | str,
+        *,
+        ids: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        page_size: int | None = None,
+        max_parallel_pages: int | None = None,
+        raw: bool = False,
+    ) -> Iterator[list[Any]]:
+        """The records of a list operation a page at a time, in order, lazily (see ``hooks.pagination``); a list
+        that is not paged comes as one page. Everything is checked when this is called, before any request.
+
+        With ``raw`` each record is the JSON text the server sent (``envelopes.RawJson``, a ``str``), for
+        exports to JSON Lines that write it as it came; otherwise records are decoded.
+
+        With ``max_parallel_pages`` above 1 (default: the connection's, else 4) the next page is requested
+        while the current one is consumed, and a page-numbered list whose total is known has more pages in
+        flight: up to that many, and at most ``MAX_RECORDS_AHEAD`` records ahead (two pages of 10,000), each
+        under the same budget; a page that fails or comes back malformed is fetched again with the full retry
+        policy. ``1`` requests each page only after the previous one was consumed.
+        """
+        checked = self.prepare(operation, ids=ids, query=query, page_size=page_size)
+        op = checked.operation
+        records = op.records_at
+        if records is None:
+            raise TrackierConfigError("operation", f"{op.name} does not list records", "Use call() for it.")
+        parallel = check_number("max_parallel_pages", max_parallel_pages, **SETTING_BOUNDS["max_parallel_pages"])
+        raw_records = records if raw else None
+        if op.pages is None:
+            return self._single_page(op, checked, raw_records)
+        return self._paged(op, checked, parallel, raw_records)
+
+    def records(self, operation: Operation | Call | str, **kwargs: Any) -> Iterator[Any]:
+        """The records of a list operation one at a time, in order (pages as in ``pages``)."""
+        for page in self.pages(operation, **kwargs):
+            yield from page
+
+    def _single_page(self, op: Operation, call: Call, raw_records: str | None) -> Iterator[list[Any]]:
+        key = op.records_at or ""
+        answer = self._request(op, call.path, call.query, None, idempotent=True,
+                               check=records_check(key, call.path), raw_records=raw_records)
+        yield records_of(answer, key, call.path)
+
+    def _paged(
+        self, op: Operation, call: Call, parallel: int | None, raw_records: str | None
+    ) -> Iterator[list[Any]]:
+        pages = op.pages
+        assert pages is not None
+        size = call.page_size if call.page_size is not None else self.settings.page_size
+        if parallel is None:
+            parallel = self.settings.max_parallel_pages
+        # Memory is bounded by the records held ahead, not only by the pages: large pages get fewer of them.
+        per_page = check_limit(pages, size, call.path) or 0
+        if per_page:
+            parallel = max(1, min(parallel, MAX_RECORDS_AHEAD // per_page))
+
+        def fetch(request: dict[str, Any], check: Check) -> Any:
+            return self._request(op, call.path, request, None, idempotent=True, check=check, raw_records=raw_records)
+
+        if parallel == 1:
+            yield from iter_pages(fetch, pages, call.path, call.params, limit=size)
+            return
+        pool = ThreadPoolExecutor(parallel, thread_name_prefix="trackier-page")
+
+        def start(request: dict[str, Any]) -> Callable[[Check], Any]:
+            future = pool.submit(self._get_once, op, call.path, encode_params(request))
+            return partial(self._complete, future, op, call.path, request, raw_records=raw_records)
+
+        try:
+            yield from iter_pages(fetch, pages, call.path, call.params, limit=size, start=start, depth=parallel)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _get_once(self, op: Operation, path: str, pairs: list[tuple[str, str]]) -> tuple[int, bytes, Mapping[str, str]]:
+        """One throttled GET, not retried and not decoded (a page fetched ahead, in a worker thread)."""
+        self.throttle_for(op.group).wait(self.sleep)
+        # Streamed and read in one piece: ``response.content`` would gather the body from small chunks and
+        # join them, holding it twice while a page is in flight.
+        with self.get_conn().request(
+            "GET", self.url(path), params=pairs, timeout=self.settings.timeout, allow_redirects=False,
+            stream=True,
+        ) as response:
+            return response.status_code, response.raw.read(decode_content=True), response.headers
+
+    def _complete(
+        self, future: Future[Any], op: Operation, path: str, params: dict[str, Any], check: Check, *,
+        raw_records: str | None,
+    ) -> Any:
+        """The checked answer of a page fetched ahead; when it failed in a way a retry may fix (transport,
+        429, 5xx, a malformed answer), the page is fetched again with the full retry policy."""
+        try:
+            status, content, headers = future.result()
+            return self._decode(op, status, content, headers, path, check, raw_records)
+        except Exception as exc:
+            error = exc if isinstance(exc, TrackierError) else transport_error(
+                exc, method="GET", endpoint=path, timeout=self.settings.timeout
+            )
+            if error is None or not _is_retryable(error, True):
+                raise
+            retry_after = error.retry_after if isinstance(error, TrackierAPIError) else None
+            paused = isinstance(error, TrackierRateLimitError) and retry_after is not None  # the budget waits
+            wait = 0.0 if paused else self.policy.wait_for(1, retry_after)
+            log.warning("Trackier GET %s failed (%s); fetching that page again", path, error)
+            self.sleep(wait)
+        return self._request(op, path, params, None, idempotent=True, check=check, raw_records=raw_records)
+
+    # ----------------------------------------------------------------- by path: the escape hatch
     def request(
         self,
         method: str,
@@ -240,22 +401,52 @@ class TrackierHook(BaseHook):
         idempotent: bool | None = None,
         max_retries: int | None = None,
         check: Check | None = None,
-        raw_records: str | None = None,
     ) -> Any:
-        """Send one API call (retried per policy) and return its decoded JSON, or raise a typed error.
+        """Send ``method endpoint`` (an API path such as ``/v2/campaigns``) and return its decoded JSON: the
+        escape hatch for what the catalogue does not describe. Such a call draws from the ``default`` budget
+        and has no answer schema; prefer ``call`` with the catalogue's operation, which knows both.
 
         ``idempotent`` defaults to True for GET/PUT/DELETE; a POST is only retried when the server cannot
         have acted on it, unless the caller vouches that repeating it is harmless. ``max_retries`` overrides
         the connection's bound for this call (``0`` for a single attempt). ``check`` inspects a successful
         payload and raises ``TrackierResponseError`` when it is malformed; that is retried like a transient
-        fault on idempotent calls. ``raw_records``: see ``_decode``.
+        fault on idempotent calls.
         """
-        method = method.upper()
-        safe = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
+        verb = method.upper()
+        safe = verb in IDEMPOTENT_METHODS if idempotent is None else idempotent
+        op = path_operation(verb, endpoint, idempotent=safe)  # type: ignore[arg-type]
+        return self._request(op, endpoint, params, json, idempotent=safe, max_retries=max_retries, check=check)
+
+    # ----------------------------------------------------------------- one request, retried
+    def _request(
+        self,
+        op: Operation,
+        path: str,
+        params: Mapping[str, Any] | None,
+        body: Any,
+        *,
+        idempotent: bool,
+        max_retries: int | None = None,
+        check: Check | None = None,
+        raw_records: str | None = None,
+    ) -> Any:
         pairs = encode_params(params)
-        kwargs = self._retry_kwargs(method, endpoint, safe, max_retries)
-        retrying = tenacity.Retrying(sleep=self._pause, **kwargs)
-        return retrying(self._send, method, endpoint, pairs, json, check, raw_records)
+        attempts = 0
+
+        def send() -> Any:
+            nonlocal attempts
+            attempts += 1
+            try:
+                return self._send(op, path, pairs, body, check, raw_records)
+            except TrackierNotFoundError:
+                if attempts == 1 or op.method != "DELETE":
+                    raise
+                log.info("Trackier %s %s: already gone on retry %d (an earlier attempt deleted it)",
+                         op.method, path, attempts - 1)
+                return None
+
+        retrying = tenacity.Retrying(sleep=self._pause, **self._retry_kwargs(op.method, path, idempotent, max_retries))
+        return retrying(send)
 
     def _pause(self, seconds: float) -> None:
         if seconds > 0:
@@ -263,36 +454,34 @@ class TrackierHook(BaseHook):
 
     def _send(
         self,
-        method: str,
-        endpoint: str,
+        op: Operation,
+        path: str,
         pairs: list[tuple[str, str]],
         body: Any,
         check: Check | None,
         raw_records: str | None,
     ) -> Any:
-        self.throttle_for(endpoint).wait(self.sleep)
+        self.throttle_for(op.group).wait(self.sleep)
         try:
             # Redirects are never followed: requests would resend X-Api-Key (and a 307's body) to any host.
             response = self.get_conn().request(
-                method, self.url(endpoint), params=pairs, json=body, timeout=self.settings.timeout,
+                op.method, self.url(path), params=pairs, json=body, timeout=self.settings.timeout,
                 allow_redirects=False,
             )
         except Exception as exc:
-            error = transport_error(exc, method=method, endpoint=endpoint, timeout=self.settings.timeout)
+            error = transport_error(exc, method=op.method, endpoint=path, timeout=self.settings.timeout)
             if error is None:
                 raise
             raise error from None
-        return self._decode(
-            response.status_code, response.content, response.headers, method, endpoint, check, raw_records
-        )
+        return self._decode(op, response.status_code, response.content, response.headers, path, check, raw_records)
 
     def _decode(
         self,
+        op: Operation,
         status: int,
         content: bytes,
         headers: Mapping[str, str],
-        method: str,
-        endpoint: str,
+        path: str,
         check: Check | None,
         raw_records: str | None = None,
     ) -> Any:
@@ -301,159 +490,42 @@ class TrackierHook(BaseHook):
         With ``raw_records`` (the dotted key of a list answer's records) each record is kept as the JSON text
         the server sent (``envelopes.RawJson``), for exports that write it as it came.
         """
+        method = op.method
         if 300 <= status < 400:
-            raise redirect_error(status, headers, base_url=self.settings.base_url, method=method, endpoint=endpoint)
+            raise redirect_error(status, headers, base_url=self.settings.base_url, method=method, endpoint=path)
         if status >= 400:
-            error = error_from_response(status, content, method=method, endpoint=endpoint, headers=headers)
+            error = error_from_response(status, content, method=method, endpoint=path, headers=headers)
             if isinstance(error, TrackierRateLimitError) and error.retry_after is not None:
                 # Every user of this budget waits, not only this request (which waits there too).
-                self.throttle_for(endpoint).pause(self.policy.wait_for(1, error.retry_after))
+                self.throttle_for(op.group).pause(self.policy.wait_for(1, error.retry_after))
             raise error
         payload = (
-            decode_page(content, raw_records, status=status, method=method, endpoint=endpoint)
+            decode_page(content, raw_records, status=status, method=method, endpoint=path)
             if raw_records
-            else decode_json(content, status=status, method=method, endpoint=endpoint)
+            else decode_json(content, status=status, method=method, endpoint=path)
         )
         if is_error_payload(payload):
-            raise error_from_response(status, content, method=method, endpoint=endpoint, headers=headers)
+            raise error_from_response(status, content, method=method, endpoint=path, headers=headers)
         if self.settings.validate_responses != "off":
             if self.responses is None:
                 from trackier_provider.schemas.validation import ResponseValidator
 
                 self.responses = ResponseValidator(self.settings.validate_responses)
-            self.responses.check(method, endpoint, status, payload)  # raises in "fail" mode when it drifts
+            self.responses.check(op.name, method, path, status, payload)  # raises in "fail" mode when it drifts
         if check is not None:
             check(payload)  # raises TrackierResponseError for a malformed answer: retried like a fault
         return payload
-
-    def get(
-        self, endpoint: str, params: Mapping[str, Any] | None = None, *, check: Check | None = None
-    ) -> Any:
-        """GET an endpoint and return its decoded JSON (``check``: see ``request``)."""
-        return self.request("GET", endpoint, params=params, check=check)
-
-    def post(
-        self,
-        endpoint: str,
-        json: Any = None,
-        *,
-        params: Mapping[str, Any] | None = None,
-        idempotent: bool = False,
-    ) -> Any:
-        """POST (create, edit or upload); not repeated after an ambiguous failure unless ``idempotent``."""
-        return self.request("POST", endpoint, params=params, json=json, idempotent=idempotent)
-
-    def delete(self, endpoint: str, params: Mapping[str, Any] | None = None) -> Any:
-        """DELETE an object."""
-        return self.request("DELETE", endpoint, params=params)
-
-    def iter_pages(
-        self,
-        paging: Paging,
-        params: Mapping[str, Any] | None = None,
-        *,
-        page_size: int | None = None,
-        max_parallel_pages: int | None = None,
-        raw: bool = False,
-    ) -> Iterator[list[Any]]:
-        """Yield a list endpoint's records one page at a time, in order (see ``hooks.pagination``).
-
-        With ``raw`` each record is the JSON text the server sent (``envelopes.RawJson``, a ``str``), for
-        exports to JSON Lines that write it as it came; otherwise records are decoded.
-
-        With ``max_parallel_pages`` above 1 (default: the connection's, else 4) the next page is requested
-        while the current one is consumed, and a page-numbered list whose total is known has up to that many
-        pages in flight (and at most ``MAX_RECORDS_AHEAD`` records: two pages of 10,000), each under the same
-        throttle; a page that fails or comes back malformed is fetched
-        again with the full retry policy. ``1`` requests each page only after the previous one was consumed.
-        """
-        size = page_size if page_size is not None else self.settings.page_size
-        parallel = check_number("max_parallel_pages", max_parallel_pages, **SETTING_BOUNDS["max_parallel_pages"])
-        if parallel is None:
-            parallel = self.settings.max_parallel_pages
-        # Memory is bounded by the records held ahead, not only by the pages: large pages get fewer of them.
-        per_page = paging.check_limit(size) or 0
-        if per_page:
-            parallel = max(1, min(parallel, MAX_RECORDS_AHEAD // per_page))
-
-        raw_records = paging.records if raw else None
-
-        def fetch(request: dict[str, Any], check: Check) -> Any:
-            return self.request("GET", paging.path, params=request, check=check, raw_records=raw_records)
-
-        if parallel == 1:
-            yield from iter_pages(fetch, paging, params, limit=size)
-            return
-        pool = ThreadPoolExecutor(parallel, thread_name_prefix="trackier-page")
-
-        def start(request: dict[str, Any]) -> Callable[[Check], Any]:
-            future = pool.submit(self._get_once, paging.path, encode_params(request))
-            return partial(self._complete, future, paging.path, request, raw_records=raw_records)
-
-        try:
-            yield from iter_pages(fetch, paging, params, limit=size, start=start, depth=parallel)
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-
-    def _get_once(self, endpoint: str, pairs: list[tuple[str, str]]) -> tuple[int, bytes, Mapping[str, str]]:
-        """One throttled GET, not retried and not decoded (a page fetched ahead, in a worker thread)."""
-        self.throttle_for(endpoint).wait(self.sleep)
-        # Streamed and read in one piece: ``response.content`` would gather the body from small chunks and
-        # join them, holding it twice while a page is in flight.
-        with self.get_conn().request(
-            "GET", self.url(endpoint), params=pairs, timeout=self.settings.timeout, allow_redirects=False,
-            stream=True,
-        ) as response:
-            return response.status_code, response.raw.read(decode_content=True), response.headers
-
-    def _complete(
-        self, future: Future[Any], endpoint: str, params: dict[str, Any], check: Check, *, raw_records: str | None
-    ) -> Any:
-        """The checked answer of a page fetched ahead; when it failed in a way a retry may fix (transport,
-        429, 5xx, a malformed answer), the page is fetched again with the full retry policy."""
-        try:
-            status, content, headers = future.result()
-            return self._decode(status, content, headers, "GET", endpoint, check, raw_records)
-        except Exception as exc:
-            error = exc if isinstance(exc, TrackierError) else transport_error(
-                exc, method="GET", endpoint=endpoint, timeout=self.settings.timeout
-            )
-            if error is None or not _is_retryable(error, True):
-                raise
-            retry_after = error.retry_after if isinstance(error, TrackierAPIError) else None
-            paused = isinstance(error, TrackierRateLimitError) and retry_after is not None  # the budget waits
-            wait = 0.0 if paused else self.policy.wait_for(1, retry_after)
-            log.warning("Trackier GET %s failed (%s); fetching that page again", endpoint, error)
-            self.sleep(wait)
-        return self.request("GET", endpoint, params=params, check=check, raw_records=raw_records)
-
-    def paginate(
-        self,
-        paging: Paging,
-        params: Mapping[str, Any] | None = None,
-        *,
-        page_size: int | None = None,
-        max_parallel_pages: int | None = None,
-    ) -> Iterator[Any]:
-        """Yield a list endpoint's records one at a time, in order (pages as in ``iter_pages``)."""
-        for page in self.iter_pages(paging, params, page_size=page_size, max_parallel_pages=max_parallel_pages):
-            yield from page
-
-    if TYPE_CHECKING:
-        from trackier_provider.api.generated import TrackierApi
 
     @property
     def api(self) -> TrackierApi:
         """Every Admin API operation as a typed call, e.g. ``hook.api.campaigns.caps.list(campaign_id=3)``
         (see ``trackier_provider.api``)."""
-        from trackier_provider.api.generated import TrackierApi
-
         return TrackierApi(self)
 
     def test_connection(self) -> tuple[bool, str]:
         """One cheap authenticated GET; ``(False, reason)`` names a bad key or a non-whitelisted IP."""
         try:
-            self.request("GET", ADVERTISERS.path, params={"limit": 1}, max_retries=0)
+            self.call("advertisers.list", query={"limit": 1}, max_retries=0)
         except TrackierError as exc:
             return False, str(exc)
         except Exception as exc:
@@ -461,45 +533,43 @@ class TrackierHook(BaseHook):
         return True, f"Connected to the Trackier API at {self.settings.base_url}"
 
     # ----------------------------------------------------------------- async calls (triggers)
-    async def arequest(
+    async def acall(
         self,
         client: Any,
-        method: str,
-        endpoint: str,
+        operation: Operation | Call | str,
         *,
-        params: Mapping[str, Any] | None = None,
-        idempotent: bool | None = None,
+        ids: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
         check: Check | None = None,
     ) -> Any:
-        """The async twin of ``request`` over an ``httpx.AsyncClient``, for triggers (GETs only in practice).
+        """The async twin of ``call`` over an ``httpx.AsyncClient``, for triggers (reads in practice).
 
         The client is the caller's, so many polls share one connection pool; build it with
         ``async_client()``.
         """
-        method = method.upper()
+        checked = self.prepare(operation, ids=ids, query=query)
+        op, path = checked.operation, checked.path
         settings = await self.aget_settings()
-        safe = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
-        pairs = encode_params(params)
+        pairs = encode_params(checked.query)
 
         async def send() -> Any:
-            delay = self.throttle_for(endpoint).reserve()
+            delay = self.throttle_for(op.group).reserve()
             if delay > 0:
                 await asyncio.sleep(delay)
             try:
                 response = await client.request(
-                    method, self.url(endpoint), params=pairs, headers=self.headers(), follow_redirects=False
+                    op.method, self.url(path), params=pairs, json=checked.body, headers=self.headers(),
+                    follow_redirects=False,
                 )
             except Exception as exc:
-                error = transport_error(exc, method=method, endpoint=endpoint, timeout=settings.timeout)
+                error = transport_error(exc, method=op.method, endpoint=path, timeout=settings.timeout)
                 if error is None:
                     raise
                 raise error from None
-            return self._decode(
-                response.status_code, response.content, response.headers, method, endpoint, check
-            )
+            return self._decode(op, response.status_code, response.content, response.headers, path, check)
 
-        retrying = tenacity.AsyncRetrying(**self._retry_kwargs(method, endpoint, safe, max_retries))
+        retrying = tenacity.AsyncRetrying(**self._retry_kwargs(op.method, path, op.idempotent, max_retries))
         return await retrying(send)
 
     async def async_client(self) -> Any:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from trackier_provider.api import OPERATIONS
-from trackier_provider.api.client import ApiClient, prepare
+from trackier_provider.api.calls import prepare
 from trackier_provider.operators.generic import TrackierOperator
 from trackier_provider.validation import check_ids, check_number
 from trackier_provider.version_compat import Context
@@ -34,15 +34,14 @@ class TrackierGrantCampaignAccessOperator(TrackierOperator):
                          data={"campaign_ids": campaign_ids, "publisher_ids": publisher_ids, "type": "assign"},
                          **kwargs)
 
-    def execute(self, context: Context) -> Any:
+    def run(self, context: Context) -> Any:
         self.mask_secrets()
         body = self._prepare().body
         campaigns = _numbers("campaign_ids", body["campaign_ids"])
         publishers = _numbers("publisher_ids", body["publisher_ids"])
-        client = ApiClient(self.hook)
         listed = prepare(OPERATIONS["campaigns.access.list"], query={
             "filters": {"campaignIds": campaigns, "publisherIds": publishers}}, by_arg=False)
-        approved = {(int(r["campaign"]["id"]), int(r["publisher"]["id"])) for r in client.records(listed)
+        approved = {(int(r["campaign"]["id"]), int(r["publisher"]["id"])) for r in self.hook.records(listed)
                     if r.get("status") == "approved"}
         granted, already = [], []
         for campaign in campaigns:
@@ -51,7 +50,7 @@ class TrackierGrantCampaignAccessOperator(TrackierOperator):
             if missing:
                 assign = prepare(OPERATIONS["campaigns.access.update"], data={
                     "campaign_ids": [campaign], "publisher_ids": missing, "type": "assign"})
-                client.send(assign)
+                self.hook.call(assign)
                 granted += [{"campaign_id": campaign, "publisher_id": p} for p in missing]
         self.log.info("Campaign access: %s granted, %s already approved", len(granted), len(already))
         return {"granted": granted, "already": already}

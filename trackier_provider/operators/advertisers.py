@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from trackier_provider.hooks.pagination import ADVERTISERS
 from trackier_provider.links import TrackierPanelLink
 from trackier_provider.operators.base import TrackierFetchOperator
-from trackier_provider.paths import path_of
 from trackier_provider.version_compat import Context
 from trackier_provider.windows import Window
 
@@ -23,30 +21,30 @@ class TrackierFetchAdvertiserCapsOperator(TrackierFetchOperator):
 
     template_fields: Sequence[str] = (*TrackierFetchOperator.template_fields, "advertiser_id")
     operator_extra_links = (TrackierPanelLink(),)
-    records_key = "caps"
+    operation = "advertisers.caps.list"
 
     def __init__(self, *, advertiser_id: str | int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.advertiser_id = advertiser_id
 
-    def fetch_records(self, window: Window | None) -> Iterable[Any]:
+    def fetch_pages(self, window: Window | None, *, raw: bool) -> Iterable[Sequence[Any]]:
         if self.advertiser_id not in (None, ""):
-            return self._caps_of(self.advertiser_id, path_of("advertisers.caps.list", advertiser_id=self.advertiser_id))
-        return self._all_caps()
+            return self._caps_of([self.advertiser_id])
+        advertisers = self.hook.records("advertisers.list", page_size=self.page_size)
+        return self._caps_of(advertiser.get("id") for advertiser in advertisers)
 
-    def _caps_of(self, advertiser: Any, path: str) -> Iterator[Any]:
-        for cap in self._single(path, None):
-            if isinstance(cap, dict):
-                cap.setdefault("advertiserId", str(advertiser).strip())
-            yield cap
+    def _caps_of(self, advertisers: Iterable[Any]) -> Iterator[list[Any]]:
+        for advertiser in advertisers:
+            call = self.hook.prepare(self.operation, ids={"advertiser_id": advertiser})
+            self.lineage_run.read(call.path)
+            for page in self.hook.pages(call):
+                for cap in page:
+                    if isinstance(cap, dict):
+                        cap.setdefault("advertiserId", str(advertiser).strip())
+                yield page
 
-    def _all_caps(self) -> Iterator[Any]:
-        for advertiser in self.hook.paginate(ADVERTISERS, page_size=self.page_size):
-            advertiser_id = advertiser.get("id")
-            yield from self._caps_of(advertiser_id, path_of("advertisers.caps.list", advertiser_id=advertiser_id))
-
-    def execute(self, context: Context) -> Any:
-        result = super().execute(context)
+    def run(self, context: Context) -> Any:
+        result = super().run(context)
         if self.advertiser_id not in (None, ""):
             TrackierPanelLink.persist(context, self.hook.settings.panel_url, "advertiser", self.advertiser_id)
         return result

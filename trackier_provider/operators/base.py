@@ -1,77 +1,132 @@
 """The three mechanisms every Trackier operator is built from.
 
 - ``TrackierBaseOperator``: the connection id, a lazily built hook, and secret masking after rendering.
-- ``TrackierFetchOperator`` (+ ``TrackierWindowedFetchOperator``): read a list endpoint page by page and
-  either stream it to a file (``trackier_provider.outputs``) or return it through XCom under a row cap.
-- ``TrackierCreateOperator``: create-if-absent. Before creating, look for an object with the same natural
-  key; ``if_exists`` decides between returning it, failing, or creating anyway. This is what makes a task
-  retried after a dropped connection leave exactly one object.
+- ``TrackierFetchOperator`` (+ ``TrackierWindowedFetchOperator``): read the records of one catalogue list
+  operation page by page and either stream them to a file (``trackier_provider.outputs``) or return them
+  through XCom under a row cap. The typed fetch operators and ``TrackierOperator``'s list operations are
+  declarations over this one path (raw JSON Lines, parallel pages, paging checks, drift summary, Asset
+  outlet, lineage).
+- ``create_once``: create-if-absent, the one routine of every create (typed, generic, workflow). Before
+  creating, it looks for an object with the operation's natural key (from the catalogue); ``if_exists``
+  decides between returning it, failing, or creating anyway. A duplicate refusal is answered by looking the
+  object up, and two objects with one key (two creates that raced) fail loudly naming both ids. This is what
+  makes a task retried after a dropped connection leave exactly one object.
 
-Subclasses declare their endpoint (a ``Paging`` descriptor or a path and the key holding the records) and
-build their request parameters; none of them does any I/O in ``__init__``.
+None of them does any I/O in ``__init__``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from trackier_provider.exceptions import TrackierConfigError, TrackierObjectExistsError
+from trackier_provider.api.calls import Call, natural_lookup
+from trackier_provider.api.model import dig
+from trackier_provider.exceptions import (
+    TrackierConfigError,
+    TrackierObjectExistsError,
+    TrackierResponseError,
+    TrackierValidationError,
+)
 from trackier_provider.hooks.connection import SETTING_BOUNDS, VALIDATE_MODES
-from trackier_provider.hooks.pagination import Paging, dig, records_check
 from trackier_provider.hooks.throttle import default_pool
 from trackier_provider.hooks.trackier import TrackierHook
 from trackier_provider.lineage import CreateRun, FetchRun, create_lineage, fetch_lineage
 from trackier_provider.links import TrackierPanelLink
-from trackier_provider.outputs import asset_uri, batches, is_templated, output_spec, write_pages
-from trackier_provider.paths import path_segment
+from trackier_provider.outputs import asset_uri, is_templated, output_spec, write_pages
 from trackier_provider.scrubbing import is_secret_name, scrub
-from trackier_provider.validation import check_choice, check_mapping, check_number, require_choice, require_text
+from trackier_provider.validation import check_choice, check_number, require_choice, require_text
 from trackier_provider.version_compat import Asset, BaseOperator, Context, mask_secret
 from trackier_provider.windows import Window, check_lookback, resolve_window
+
+if TYPE_CHECKING:
+    import logging
 
 DEFAULT_MAX_XCOM_ROWS = 10_000
 IF_EXISTS = ("return", "fail", "create")
 
 
-def path_id(field: str, value: Any) -> str:
-    """An id for a URL path (see ``trackier_provider.paths.path_segment``)."""
-    return path_segment(field, value)
+def _normal(value: Any) -> str:
+    return str(value).strip().casefold() if value is not None else ""
 
 
-def merged_filters(filters: Mapping[str, Any] | None, **named: Any) -> dict[str, Any] | None:
-    """``filters`` plus the named shortcuts that are set (shortcuts win); None when empty."""
-    merged = check_mapping("filters", filters) or {}
-    merged.update({k: v for k, v in named.items() if v not in (None, "", [])})
-    return merged or None
-
-
-def without_secrets(value: Any) -> Any:
-    """A copy of an API answer without credentials, for XCom (see ``trackier_provider.scrubbing``)."""
-    return scrub(value)
-
-
-def find_existing(
-    hook: TrackierHook,
-    lookup: Paging | str,
-    params: Mapping[str, Any] | None,
-    wanted: Mapping[str, Any],
-    records_key: str = "",
-) -> dict[str, Any] | None:
-    """The first record listed by ``lookup`` (a ``Paging``, or a path whose answer holds ``records_key``)
-    whose fields equal ``wanted`` (trimmed, case-insensitive), or None. The one create-if-absent lookup,
-    shared by ``TrackierCreateOperator`` and the generic operator's ``exists``."""
+def find_existing(hook: TrackierHook, lookup: Call, wanted: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every record ``lookup`` lists whose fields equal ``wanted`` (trimmed, case-insensitive)."""
     normal = {name: _normal(value) for name, value in wanted.items()}
-    if isinstance(lookup, Paging):
-        candidates: Iterable[Any] = hook.paginate(lookup, params)
-    else:
-        candidates = dig(hook.get(lookup, params, check=records_check(records_key, lookup)), records_key)
-    for record in candidates:
-        if isinstance(record, Mapping) and all(_normal(record.get(k)) == v for k, v in normal.items()):
-            return dict(record)
-    return None
+    return [dict(record) for record in hook.records(lookup)
+            if isinstance(record, Mapping) and all(_normal(record.get(k)) == v for k, v in normal.items())]
+
+
+def create_once(
+    hook: TrackierHook,
+    call: Call,
+    *,
+    if_exists: str = "return",
+    lookup: tuple[Call, Mapping[str, Any]] | None = None,
+    idempotent: bool = False,
+    log: logging.Logger | Any,
+) -> tuple[Any, bool]:
+    """Send a create unless its object exists: ``(answer or existing object, created)``.
+
+    ``lookup`` is where existing objects are listed and the fields that identify one (default: the
+    catalogue's natural key of ``call.operation``; none: the create is sent as it is). ``if_exists``:
+    ``return`` the existing object, ``fail`` (``TrackierObjectExistsError``) or ``create`` without looking.
+    A create the server refuses (code 107, e.g. "email already exists" after a create of another task) is
+    answered with the object it collides with, when the lookup finds it. After a create, when the lookup
+    finds two objects with the key, two creates raced: that fails naming both ids.
+    """
+    if lookup is None and if_exists != "create":
+        lookup = natural_lookup(call)
+    if if_exists == "create":
+        lookup = None
+    name = call.operation.name
+    key = ", ".join(f"{f}={v!r}" for f, v in (lookup[1] if lookup else {}).items() if not is_secret_name(f))
+    if lookup is not None:
+        found = find_existing(hook, *lookup)
+        if found:
+            if if_exists == "fail":
+                raise TrackierObjectExistsError(
+                    f"{name}: an object with {key} already exists (id {_id_of(found[0])}). Use if_exists='return' "
+                    "to reuse it or 'create' to create another."
+                )
+            log.info("%s skipped: an object with %s exists (id %s)", name, key, _id_of(found[0]))
+            return found[0], False
+    try:
+        answer = hook.call(call, idempotent=idempotent)
+    except TrackierValidationError:
+        found = find_existing(hook, *lookup) if lookup is not None else []
+        if not found:
+            raise
+        log.info("%s refused as a duplicate; returning the object with %s (id %s)", name, key, _id_of(found[0]))
+        return found[0], False
+    if lookup is not None:
+        found = find_existing(hook, *lookup)
+        if len(found) > 1:
+            ids = ", ".join(str(_id_of(record)) for record in found)
+            raise TrackierObjectExistsError(
+                f"{name}: {len(found)} objects with {key} exist now (ids {ids}): another create of the same key "
+                "ran at the same time. Keep one and delete the others."
+            )
+    return answer, True
+
+
+def _id_of(record: Mapping[str, Any]) -> Any:
+    return record.get("id", record.get("_id"))
+
+
+def created_object(operation: str, answer: Any, result_key: str | None) -> dict[str, Any]:
+    """The object a create's answer holds under ``result_key`` (the catalogue's ``result``), or
+    ``TrackierResponseError`` when the answer holds none (an object with an id, or the answer itself when the
+    operation names no result)."""
+    found = dig(answer, result_key) if result_key else answer
+    if not isinstance(found, Mapping) or (result_key and _id_of(found) is None):
+        kind = "null" if found is None else type(found).__name__
+        raise TrackierResponseError(
+            f"{operation}: expected the created object under {result_key or 'the answer'!r}, got {kind}",
+            status=200, method="POST", endpoint=operation,
+        )
+    return dict(found)
 
 
 class TrackierBaseOperator(BaseOperator):
@@ -116,9 +171,21 @@ class TrackierBaseOperator(BaseOperator):
         super().render_template_fields(context, jinja_env)
         self.mask_secrets()
 
+    def execute(self, context: Context) -> Any:
+        """The work, with the answers' drift summary at the end of the log and in XCom ``schema_drift``
+        (``validate_responses``; also after a failure)."""
+        from trackier_provider.schemas.validation import drift_summary
+
+        with drift_summary(self, context):
+            return self.run(context)
+
+    def run(self, context: Context) -> Any:
+        """What the operator does (``execute`` wraps it)."""
+        raise NotImplementedError
+
 
 class TrackierFetchOperator(TrackierBaseOperator):
-    """Read every record of a list endpoint, to a file (streamed, constant memory) or to XCom.
+    """Read every record of a catalogue list operation, to a file (streamed, constant memory) or to XCom.
 
     :param output_path: local path, fsspec URL (``s3://``, ``memory://``, ``file://``, ...) or
         ``ObjectStoragePath``. When set, records are streamed there and XCom gets only
@@ -129,17 +196,19 @@ class TrackierFetchOperator(TrackierBaseOperator):
     :param max_xcom_rows: without ``output_path``, fail (pointing at ``output_path``) above this many records.
     :param page_size: records per request for paginated endpoints (default: the connection's, else the
         largest page Trackier documents for the endpoint).
-    :param max_parallel_pages: pages of a page-numbered list fetched at once while earlier ones are written
-        (default: the connection extra ``max_parallel_pages``, else 4; ``1`` fetches each page only after the
-        previous one was written). Rows are always
-        written in order, and memory is bounded by these pages, never by the export.
+    :param max_parallel_pages: pages of a page-numbered list requested at once while earlier ones are written
+        (default: the connection extra ``max_parallel_pages``, else 4; ``1`` requests each page only after the
+        previous one was written). Rows are always written in order; memory is bounded by the pages held
+        ahead (see ``TrackierHook.pages``), never by the export.
     """
 
     template_fields: Sequence[str] = ("output_path",)
-    #: Paginated endpoints set ``paging``; single-answer ones set ``path`` and ``records_key``.
-    paging: ClassVar[Paging | None] = None
-    path: ClassVar[str] = ""
-    records_key: ClassVar[str] = ""
+    #: The catalogue list operation the operator reads (``conversions.list``).
+    operation: Any = ""
+    #: The operator's keywords that are query parameters of the operation, each with its dotted place in the
+    #: query (``{"campaign_ids": "filters.campaignIds"}``): sent as given, checked by the catalogue's rule for
+    #: that place (the rule ``hook.api`` applies), and an error names the keyword.
+    query_args: ClassVar[Mapping[str, str]] = {}
 
     def __init__(
         self,
@@ -152,8 +221,7 @@ class TrackierFetchOperator(TrackierBaseOperator):
         max_parallel_pages: int | None = None,
         **kwargs: Any,
     ) -> None:
-        static = output_path is not None and not is_templated(output_path)
-        if static:
+        if output_path is not None and not is_templated(output_path):
             output_spec(output_path, output_format, compression)  # a typo fails at parse time
             outlets = kwargs.get("outlets")
             declared = list(outlets) if isinstance(outlets, (list, tuple)) else ([outlets] if outlets else [])
@@ -168,52 +236,52 @@ class TrackierFetchOperator(TrackierBaseOperator):
             "max_parallel_pages", max_parallel_pages, **SETTING_BOUNDS["max_parallel_pages"]
         )
 
-    # ---------------------------------------------------------------- what subclasses define
+    # ---------------------------------------------------------------- what subclasses declare
     def resolve(self, context: Context) -> Window | None:
         """The window this run reads (None for endpoints without one)."""
         return None
 
-    def request_params(self, window: Window | None) -> dict[str, Any]:
-        """Query parameters of the request (validated; raise ``TrackierConfigError`` for bad input)."""
+    def request_ids(self) -> dict[str, Any]:
+        """The operation's path ids, by their Python names (``campaign_id``)."""
         return {}
 
-    def endpoint(self) -> str:
-        """Path of a single-answer endpoint (override to fill in ids)."""
-        return self.path
+    def request_params(self, window: Window | None) -> dict[str, Any]:
+        """Query parameters by Trackier's names (by default the ``query_args`` that are set: None and "" are
+        unset; a whole ``filters`` dict first, its shortcuts over it), checked against the catalogue when the
+        call is prepared."""
+        query: dict[str, Any] = {}
+        for keyword, place in sorted(self.query_args.items(), key=lambda item: item[1].count(".")):
+            value = getattr(self, keyword)
+            if value is None or value == "":
+                continue
+            head, _, key = place.partition(".")
+            if not key:
+                query[head] = dict(value) if isinstance(value, Mapping) else value
+            elif isinstance(query.setdefault(head, {}), dict):
+                query[head][key] = value
+        return query
 
-    def fetch_pages(self, window: Window | None, *, raw: bool = False) -> Iterable[Sequence[Any]]:
-        """The records a page at a time, lazily (what ``output_path`` exports write, page by page); with
-        ``raw``, a paginated endpoint's records come as the JSON text the server sent (for JSON Lines)."""
-        if self.paging is not None:
-            params = self.request_params(window)
-            return self.hook.iter_pages(
-                self.paging, params, page_size=self.page_size, max_parallel_pages=self.max_parallel_pages, raw=raw
-            )
-        return batches(self.fetch_records(window))
+    def prepare_call(self, window: Window | None) -> Call:
+        """The checked call of the operation (``TrackierConfigError`` before any request, naming the keyword)."""
+        params = {k: v for k, v in self.request_params(window).items() if v is not None}
+        try:
+            return self.hook.prepare(self.operation, ids=self.request_ids(), query=params,
+                                     page_size=self.page_size, prefix="")
+        except TrackierConfigError as error:
+            for keyword, place in sorted(self.query_args.items(), key=lambda item: -len(item[1])):  # deepest first
+                if error.field == place or error.field.startswith((f"{place}[", f"{place}.")):
+                    raise TrackierConfigError(keyword + error.field[len(place):], error.problem, error.fix) from None
+            raise
 
-    def fetch_records(self, window: Window | None) -> Iterable[Any]:
-        """The records, lazily: one page is requested only when the previous one has been consumed."""
-        params = self.request_params(window)
-        if self.paging is not None:
-            return self.hook.paginate(
-                self.paging, params, page_size=self.page_size, max_parallel_pages=self.max_parallel_pages
-            )
-        return self._single(self.endpoint(), params)
-
-    def _single(self, endpoint: str, params: Mapping[str, Any] | None) -> Iterator[Any]:
-        """The records of a single-answer endpoint; an answer without them fails (and is retried first)."""
-        self.lineage_run.read(endpoint)
-        answer = self.hook.get(endpoint, params, check=records_check(self.records_key, endpoint))
-        yield from dig(answer, self.records_key)
+    def fetch_pages(self, window: Window | None, *, raw: bool) -> Iterable[Sequence[Any]]:
+        """The records a page at a time, lazily, everything checked before this returns; with ``raw`` a
+        record is the JSON text the server sent (for JSON Lines)."""
+        call = self.prepare_call(window)
+        self.lineage_run.read(call.path)
+        return self.hook.pages(call, max_parallel_pages=self.max_parallel_pages, raw=raw)
 
     # ---------------------------------------------------------------- the shared execute
-    def execute(self, context: Context) -> Any:
-        from trackier_provider.schemas.validation import drift_summary
-
-        with drift_summary(self, context):  # validate_responses: the summary ends the log, also after a failure
-            return self._fetch(context)
-
-    def _fetch(self, context: Context) -> Any:
+    def run(self, context: Context) -> Any:
         spec = (
             output_spec(self.output_path, self.output_format, self.compression)
             if self.output_path is not None
@@ -221,25 +289,27 @@ class TrackierFetchOperator(TrackierBaseOperator):
         )
         window = self.resolve(context)
         self.lineage_run = FetchRun(window)
+        pages = self.fetch_pages(window, raw=spec is not None and spec.format == "jsonl")  # checked: no request yet
         if window is not None:
             self.log.info("Reading %s for %s", self.task_id, window.describe())
         if spec is None:
-            collected = self._collect(self.fetch_records(window))  # parameters checked before the first request
+            collected = self._collect(pages)
             self.lineage_run.wrote(None, len(collected))
-            return collected
-        rows = write_pages(self.fetch_pages(window, raw=spec.format == "jsonl"), spec)  # likewise
+            return scrub(collected)
+        rows = write_pages(pages, spec)
         self.lineage_run.wrote(spec.uri, rows)
+        self.log.info("Wrote %s records to %s", rows, spec.uri)
         described = window.describe() if window is not None else {"start": None, "end": None, "timezone": None}
         return {"path": spec.uri, "rows": rows, **described}
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
-        """OpenLineage: the endpoints read and the file written (``trackier_provider.lineage``)."""
+        """OpenLineage: the endpoint read and the file written (``trackier_provider.lineage``)."""
         return fetch_lineage(self)
 
-    def _collect(self, records: Iterable[Any]) -> list[Any]:
+    def _collect(self, pages: Iterable[Sequence[Any]]) -> list[Any]:
         rows: list[Any] = []
-        for record in records:
-            if len(rows) >= self.max_xcom_rows:
+        for page in pages:
+            if len(rows) + len(page) > self.max_xcom_rows:
                 raise TrackierConfigError(
                     "max_xcom_rows",
                     f"task {self.task_id!r} read more than {self.max_xcom_rows} records, too many to return "
@@ -247,7 +317,7 @@ class TrackierFetchOperator(TrackierBaseOperator):
                     "Set output_path (a local path or a URL such as s3://bucket/trackier/data.jsonl.gz) to "
                     "stream the records to storage, or raise max_xcom_rows.",
                 )
-            rows.append(without_secrets(record))  # XCom: a panel may echo a password in a record
+            rows.extend(page)
         self.log.info("Read %s records", len(rows))
         return rows
 
@@ -279,28 +349,14 @@ class TrackierWindowedFetchOperator(TrackierFetchOperator):
         self.lookback = check_lookback(lookback)
 
     def resolve(self, context: Context) -> Window:
-        interval = {
-            name: _stdlib(context.get(name))  # type: ignore[misc]
-            for name in ("data_interval_start", "data_interval_end")
-        }
-        return resolve_window(
-            _stdlib(self.start), _stdlib(self.end), context=interval, timezone=self.timezone,
-            lookback_days=self.lookback,
-        )
-
-
-def _stdlib(value: Any) -> Any:
-    """A plain ``datetime`` for a pendulum one: pendulum drops a zoneinfo tz on ``- timedelta``."""
-    if isinstance(value, datetime) and type(value) is not datetime:
-        return datetime(
-            value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond,
-            tzinfo=value.tzinfo, fold=value.fold,
-        )
-    return value
+        interval = {name: context.get(name) for name in ("data_interval_start", "data_interval_end")}
+        return resolve_window(self.start, self.end, context=interval, timezone=self.timezone,
+                              lookback_days=self.lookback)
 
 
 class TrackierCreateOperator(TrackierBaseOperator):
-    """Create an object unless one with the same natural key exists (create-if-absent).
+    """Create an object unless one with the same natural key exists (``create_once``; the key is the
+    catalogue's for ``operation``).
 
     :param if_exists: ``"return"`` (default) returns the existing object, ``"fail"`` raises
         ``TrackierObjectExistsError``, ``"create"`` always creates (no lookup).
@@ -309,16 +365,10 @@ class TrackierCreateOperator(TrackierBaseOperator):
     """
 
     operator_extra_links = (TrackierPanelLink(),)
-    create_path: ClassVar[str]
-    result_key: ClassVar[str]
-    #: Kind of object, for messages and the panel link.
+    #: The catalogue's create operation (``publishers.create``).
+    operation: ClassVar[str]
+    #: Kind of object, for the panel link and lineage.
     kind: ClassVar[str]
-    id_field: ClassVar[str] = "id"
-    #: Payload fields that identify an object, compared (trimmed, case-insensitive) with existing records.
-    natural_key: ClassVar[tuple[str, ...]]
-    #: Where existing objects are listed: a ``Paging`` or a path plus ``lookup_records`` key.
-    lookup: ClassVar[Paging | str]
-    lookup_records: ClassVar[str] = ""
 
     def __init__(self, *, if_exists: str = "return", **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -328,50 +378,21 @@ class TrackierCreateOperator(TrackierBaseOperator):
         """The create body, validated (raise ``TrackierConfigError`` before any request)."""
         raise NotImplementedError
 
-    def lookup_params(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        """Server-side filters narrowing the lookup; the natural key is still compared on each record."""
-        return {}
-
-    def find_existing(self, payload: Mapping[str, Any]) -> dict[str, Any] | None:
-        """The first existing object whose natural key equals the payload's, or None."""
-        wanted = {name: payload.get(name) for name in self.natural_key}
-        return find_existing(self.hook, self.lookup, self.lookup_params(payload), wanted, self.lookup_records)
-
-    def execute(self, context: Context) -> Any:
+    def run(self, context: Context) -> Any:
         self.mask_secrets()
-        payload = self.payload()
-        key = ", ".join(f"{name}={payload.get(name)!r}" for name in self.natural_key if not is_secret_name(name))
-        if self.if_exists != "create":
-            existing = self.find_existing(payload)
-            if existing is not None:
-                if self.if_exists == "fail":
-                    raise TrackierObjectExistsError(
-                        f"A {self.kind} with {key} already exists (id {existing.get(self.id_field)}). "
-                        "Use if_exists='return' to reuse it or 'create' to create another."
-                    )
-                self.log.info("A %s with %s already exists (id %s); returning it", self.kind, key,
-                              existing.get(self.id_field))
-                return self._done(context, existing, created=False)
-        answer = self.hook.post(self.create_path, payload)
-        created = dig(answer, self.result_key)
-        if not isinstance(created, Mapping):
-            created = answer
-        self.log.info("Created %s %s (%s)", self.kind, created.get(self.id_field), key)
-        return self._done(context, dict(created), created=True)
+        call = self.hook.prepare(self.operation, body=self.payload())
+        answer, created = create_once(self.hook, call, if_exists=self.if_exists, log=self.log)
+        obj = created_object(call.operation.name, answer, call.operation.result) if created else answer
+        if created:
+            self.log.info("Created %s %s", self.kind, _id_of(obj))
+        context["ti"].xcom_push(key="created", value=created)
+        self.lineage_run = CreateRun(_id_of(obj), created, call.operation.path)
+        TrackierPanelLink.persist(context, self.hook.settings.panel_url, self.kind, _id_of(obj))
+        return scrub(obj)
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
         """OpenLineage: the collection written and the object's id (``trackier_provider.lineage``)."""
         return create_lineage(self)
-
-    def _done(self, context: Context, obj: dict[str, Any], *, created: bool) -> dict[str, Any]:
-        context["ti"].xcom_push(key="created", value=created)
-        self.lineage_run = CreateRun(obj.get(self.id_field), created)
-        TrackierPanelLink.persist(context, self.hook.settings.panel_url, self.kind, obj.get(self.id_field))
-        return without_secrets(obj)
-
-
-def _normal(value: Any) -> str:
-    return str(value).strip().casefold() if value is not None else ""
 
 
 __all__ = [
@@ -380,8 +401,7 @@ __all__ = [
     "TrackierCreateOperator",
     "TrackierFetchOperator",
     "TrackierWindowedFetchOperator",
+    "create_once",
+    "created_object",
     "find_existing",
-    "merged_filters",
-    "path_id",
-    "without_secrets",
 ]

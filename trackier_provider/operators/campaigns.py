@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
+from trackier_provider.api.calls import choices_of
 from trackier_provider.exceptions import TrackierConfigError
-from trackier_provider.hooks.pagination import CAMPAIGN_TIMELINES, CAMPAIGNS
 from trackier_provider.links import TrackierPanelLink
 from trackier_provider.operators.base import (
     TrackierCreateOperator,
     TrackierFetchOperator,
     TrackierWindowedFetchOperator,
-    merged_filters,
 )
-from trackier_provider.paths import path_of
 from trackier_provider.validation import (
-    DIRECTIONS,
     check_choice,
-    check_choices,
     check_id,
-    check_ids,
     check_json,
     check_mapping,
     check_payouts,
@@ -31,9 +26,8 @@ from trackier_provider.validation import (
 from trackier_provider.version_compat import Context
 from trackier_provider.windows import Window
 
-CAMPAIGN_STATUSES = ("active", "pending", "paused", "disabled", "expired", "suspended")
 CONV_TRACKING = ("postback", "iframe_https", "image_https")
-ORDER_BY = ("created", "title")
+ORDER_BY = choices_of("campaigns.list", "orderBy")
 
 
 class TrackierFetchCampaignsOperator(TrackierFetchOperator):
@@ -48,7 +42,9 @@ class TrackierFetchCampaignsOperator(TrackierFetchOperator):
 
     template_fields: Sequence[str] = (*TrackierFetchOperator.template_fields, "status", "geo", "advertiser", "filters")
     template_fields_renderers = {"filters": "json"}
-    paging = CAMPAIGNS
+    operation = "campaigns.list"
+    query_args = {"filters": "filters", "status": "filters.status", "geo": "filters.geo", "advertiser": "advertiser",
+                  "order_by": "orderBy", "direction": "direction"}
 
     def __init__(
         self,
@@ -67,16 +63,7 @@ class TrackierFetchCampaignsOperator(TrackierFetchOperator):
         self.advertiser = advertiser
         self.filters = filters
         self.order_by = check_choice("order_by", order_by, ORDER_BY)
-        self.direction = check_choice("direction", direction, DIRECTIONS)
-
-    def request_params(self, window: Window | None) -> dict[str, Any]:
-        status = check_choice("status", self.status, CAMPAIGN_STATUSES)
-        return {
-            "filters": merged_filters(self.filters, status=status, geo=check_choices("geo", self.geo)),
-            "advertiser": check_ids("advertiser", self.advertiser),
-            "orderBy": self.order_by,
-            "direction": self.direction,
-        }
+        self.direction = check_choice("direction", direction, choices_of("campaigns.list", "direction"))
 
 
 class TrackierCreateCampaignOperator(TrackierCreateOperator):
@@ -95,11 +82,8 @@ class TrackierCreateCampaignOperator(TrackierCreateOperator):
 
     template_fields: Sequence[str] = ("advertiser_id", "title", "url", "currency", "conv_tracking", "payouts", "fields")
     template_fields_renderers = {"payouts": "json", "fields": "json"}
-    create_path = CAMPAIGNS.path
-    result_key = "campaign"
+    operation = "campaigns.create"
     kind = "campaign"
-    natural_key = ("title",)
-    lookup = CAMPAIGNS
 
     def __init__(
         self,
@@ -133,9 +117,6 @@ class TrackierCreateCampaignOperator(TrackierCreateOperator):
             "payouts": check_payouts(self.payouts),
         }
 
-    def lookup_params(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        return {"advertiser": [payload["advertiserId"]]}
-
 
 class TrackierFetchCampaignTimelineOperator(TrackierWindowedFetchOperator):
     """Read the campaigns changed (created, edited, status changed) in a window of UTC days.
@@ -144,7 +125,7 @@ class TrackierFetchCampaignTimelineOperator(TrackierWindowedFetchOperator):
     """
 
     template_fields: Sequence[str] = (*TrackierFetchOperator.template_fields, "start", "end")
-    paging = CAMPAIGN_TIMELINES
+    operation = "campaigns.timelines.list"
 
     def __init__(self, *, timezone: str | None = "UTC", **kwargs: Any) -> None:
         if timezone is not None and check_text("timezone", timezone) != "UTC":
@@ -166,16 +147,16 @@ class TrackierFetchCampaignPayoutsOperator(TrackierFetchOperator):
 
     template_fields: Sequence[str] = (*TrackierFetchOperator.template_fields, "campaign_id")
     operator_extra_links = (TrackierPanelLink(),)
-    records_key = "payouts"
+    operation = "campaigns.payouts.list"
 
     def __init__(self, *, campaign_id: str | int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.campaign_id = campaign_id
 
-    def endpoint(self) -> str:
-        return path_of("campaigns.payouts.list", campaign_id=self.campaign_id)
+    def request_ids(self) -> dict[str, Any]:
+        return {"campaign_id": self.campaign_id}
 
-    def execute(self, context: Context) -> Any:
-        result = super().execute(context)
+    def run(self, context: Context) -> Any:
+        result = super().run(context)
         TrackierPanelLink.persist(context, self.hook.settings.panel_url, "campaign", self.campaign_id)
         return result

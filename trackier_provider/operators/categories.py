@@ -11,18 +11,14 @@ from trackier_provider.operators.base import (
     TrackierCreateOperator,
     TrackierFetchOperator,
 )
-from trackier_provider.paths import path_of
 from trackier_provider.validation import check_flag, require_text
 from trackier_provider.version_compat import Context
-
-CATEGORIES = path_of("categories.list")
 
 
 class TrackierFetchCategoriesOperator(TrackierFetchOperator):
     """Read all campaign categories."""
 
-    path = CATEGORIES
-    records_key = "categories"
+    operation = "categories.list"
 
 
 class TrackierCreateCategoryOperator(TrackierCreateOperator):
@@ -32,13 +28,8 @@ class TrackierCreateCategoryOperator(TrackierCreateOperator):
     """
 
     template_fields: Sequence[str] = ("name",)
-    create_path = CATEGORIES
-    result_key = "category"
+    operation = "categories.create"
     kind = "category"
-    id_field = "_id"
-    natural_key = ("name",)
-    lookup = CATEGORIES
-    lookup_records = "categories"
 
     def __init__(self, *, name: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -61,10 +52,9 @@ class TrackierUpdateCategoryOperator(TrackierBaseOperator):
         self.category_id = category_id
         self.name = name
 
-    def execute(self, context: Context) -> Any:
-        endpoint = path_of("categories.update", category_id=self.category_id)
+    def run(self, context: Context) -> Any:
         body = {"name": require_text("name", self.name)}
-        answer = self.hook.post(endpoint, body, idempotent=True)
+        answer = self.hook.call("categories.update", ids={"category_id": self.category_id}, body=body)
         self.log.info("Renamed category %s", self.category_id)
         return answer.get("category", answer) if isinstance(answer, dict) else answer
 
@@ -84,10 +74,9 @@ class TrackierDeleteCategoryOperator(TrackierBaseOperator):
         self.category_id = category_id
         self.missing_ok = bool(check_flag("missing_ok", missing_ok))
 
-    def execute(self, context: Context) -> bool:
-        endpoint = path_of("categories.delete", category_id=self.category_id)
+    def run(self, context: Context) -> bool:
         try:
-            self.hook.delete(endpoint)
+            self.hook.call("categories.delete", ids={"category_id": self.category_id})
         except TrackierNotFoundError:
             if not self.missing_ok:
                 raise

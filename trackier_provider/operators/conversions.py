@@ -6,26 +6,21 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from trackier_provider.api.calls import choices_of
 from trackier_provider.exceptions import TrackierConfigError
-from trackier_provider.hooks.pagination import CONVERSIONS, records_check
+from trackier_provider.hooks.pagination import records_check
 from trackier_provider.operators.base import TrackierBaseOperator, TrackierWindowedFetchOperator
 from trackier_provider.outputs import read_records
-from trackier_provider.paths import path_of
 from trackier_provider.validation import (
     check_choice,
-    check_choices,
     check_flag,
-    check_ids,
     check_json,
     check_number,
-    check_text,
 )
 from trackier_provider.version_compat import Context
 from trackier_provider.windows import Window
 
-CONVERSION_STATUSES = ("approved", "pending", "cancelled", "rejected", "extended")
-UPLOAD_PATH = path_of("conversions.bulk_upload")
-JOBS_PATH = path_of("jobs.list")
+CONVERSION_STATUSES = choices_of("conversions.list", "status")
 #: How far Trackier's clock may be behind Airflow's when an earlier try's job is looked for.
 CLOCK_SKEW = timedelta(minutes=5)
 MONEY_FIELDS = ("payout", "revenue", "sale_amount")
@@ -48,7 +43,9 @@ class TrackierFetchConversionsOperator(TrackierWindowedFetchOperator):
         *TrackierWindowedFetchOperator.template_fields,
         "status", "campaign_ids", "publisher_ids", "advertiser_ids", "source", "fields",
     )
-    paging = CONVERSIONS
+    operation = "conversions.list"
+    query_args = {"status": "status", "campaign_ids": "campaignIds", "publisher_ids": "publisherIds",
+                  "advertiser_ids": "adv_ids", "source": "source", "fields": "fields"}
 
     def __init__(
         self,
@@ -75,12 +72,7 @@ class TrackierFetchConversionsOperator(TrackierWindowedFetchOperator):
             "start": window.start_datetime,
             "end": window.end_datetime,
             "zone": window.timezone,
-            "status": check_choice("status", self.status, CONVERSION_STATUSES),
-            "campaignIds": check_ids("campaign_ids", self.campaign_ids),
-            "publisherIds": check_ids("publisher_ids", self.publisher_ids),
-            "adv_ids": check_ids("advertiser_ids", self.advertiser_ids),
-            "source": check_text("source", self.source),
-            "fields": check_choices("fields", self.fields) or None,
+            **super().request_params(window),
         }
 
 
@@ -149,7 +141,7 @@ class TrackierUploadConversionsOperator(TrackierBaseOperator):
                 raise TrackierConfigError(f"conversions row {number}", problem)
         return rows
 
-    def execute(self, context: Context) -> str:
+    def run(self, context: Context) -> str:
         rows = self.rows()
         body: dict[str, Any] = {"data": rows}
         if self.fire_postback:
@@ -162,7 +154,7 @@ class TrackierUploadConversionsOperator(TrackierBaseOperator):
                 self.log.info("Try %s: reusing Trackier job %s uploaded by an earlier try (%s rows)",
                               context["ti"].try_number, earlier, len(rows))
                 return earlier
-        answer = self.hook.post(UPLOAD_PATH, body)
+        answer = self.hook.call("conversions.bulk_upload", body=body)
         job = answer.get("job") if isinstance(answer, Mapping) else None
         job_id = (job or {}).get("_id") or (job or {}).get("id")
         if not job_id:
@@ -176,7 +168,7 @@ class TrackierUploadConversionsOperator(TrackierBaseOperator):
         if started is None:  # a run without a recorded start: only jobs from the last CLOCK_SKEW count
             started = datetime.now(timezone.utc)
         since = started - CLOCK_SKEW
-        answer = self.hook.get(JOBS_PATH, check=records_check("jobs", JOBS_PATH))
+        answer = self.hook.call("jobs.list", check=records_check("jobs", "jobs.list"))
         matches = [
             str(job.get("_id") or job.get("id"))
             for job in answer["jobs"]

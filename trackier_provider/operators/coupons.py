@@ -5,12 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from trackier_provider.hooks.pagination import COUPONS
-from trackier_provider.operators.base import TrackierFetchOperator, merged_filters
-from trackier_provider.validation import DIRECTIONS, check_choice, check_ids
-from trackier_provider.windows import Window
-
-COUPON_STATUSES = ("active", "pending", "expired")
+from trackier_provider.api.calls import choices_of
+from trackier_provider.operators.base import TrackierFetchOperator
+from trackier_provider.validation import check_choice
 
 
 class TrackierFetchCouponsOperator(TrackierFetchOperator):
@@ -26,7 +23,9 @@ class TrackierFetchCouponsOperator(TrackierFetchOperator):
         *TrackierFetchOperator.template_fields, "status", "campaign_ids", "publisher_ids", "filters"
     )
     template_fields_renderers = {"filters": "json"}
-    paging = COUPONS
+    operation = "coupons.list"
+    query_args = {"filters": "filters", "status": "filters.status", "campaign_ids": "filters.campaignIds",
+                  "publisher_ids": "filters.publisherIds", "direction": "direction"}
 
     def __init__(
         self,
@@ -43,13 +42,4 @@ class TrackierFetchCouponsOperator(TrackierFetchOperator):
         self.campaign_ids = campaign_ids
         self.publisher_ids = publisher_ids
         self.filters = filters
-        self.direction = check_choice("direction", direction, DIRECTIONS)
-
-    def request_params(self, window: Window | None) -> dict[str, Any]:
-        filters = merged_filters(
-            self.filters,
-            status=check_choice("status", self.status, COUPON_STATUSES),
-            campaignIds=check_ids("campaign_ids", self.campaign_ids),
-            publisherIds=check_ids("publisher_ids", self.publisher_ids),
-        )
-        return {"filters": filters, "direction": self.direction}
+        self.direction = check_choice("direction", direction, choices_of("coupons.list", "direction"))

@@ -5,26 +5,19 @@ from __future__ import annotations
 import json
 import posixpath
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import islice
 from typing import Any
 from urllib.parse import quote, unquote
 
-from trackier_provider.api import API_PREFIX, OPERATIONS, Operation
-from trackier_provider.api.client import ApiClient, Call, operation_named, prepare
-from trackier_provider.exceptions import TrackierConfigError, TrackierObjectExistsError
-from trackier_provider.hooks.connection import SETTING_BOUNDS
-from trackier_provider.hooks.pagination import Paging, dig
-from trackier_provider.operators.base import (
-    DEFAULT_MAX_XCOM_ROWS,
-    IF_EXISTS,
-    TrackierBaseOperator,
-    find_existing,
-    without_secrets,
-)
-from trackier_provider.operators.login import LOGIN_PATH
-from trackier_provider.outputs import is_templated, output_spec, write_records
-from trackier_provider.scrubbing import mask_credentials
-from trackier_provider.validation import check_choice, check_json, check_number, check_text, require_choice
+from trackier_provider.api import API_PREFIX, OPERATIONS, Operation, Pages
+from trackier_provider.api.calls import Call, operation_named, path_operation, prepare
+from trackier_provider.api.model import dig
+from trackier_provider.exceptions import TrackierConfigError, TrackierResponseError
+from trackier_provider.hooks.retry_policy import IDEMPOTENT_METHODS
+from trackier_provider.operators.base import IF_EXISTS, TrackierFetchOperator, create_once, created_object
+from trackier_provider.operators.login import LOGIN
+from trackier_provider.outputs import is_templated
+from trackier_provider.scrubbing import mask_credentials, scrub
+from trackier_provider.validation import check_choice, check_json, check_mapping, check_text, require_choice
 from trackier_provider.version_compat import Context
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -60,15 +53,17 @@ def normalised_endpoint(endpoint: Any, field: str = "endpoint") -> str:
     return "/".join(quote(segment, safe=_SEGMENT_SAFE) for segment in path.split("/"))
 
 
-class TrackierOperator(TrackierBaseOperator):
+class TrackierOperator(TrackierFetchOperator):
     """Call any Admin API operation: by its catalogue name (checked before any request), or by path.
 
     **By name** (``operation="campaigns.caps.create"``): ids in ``path_params`` (by their keyword names,
     ``{"campaign_id": 3}``), query parameters as Trackier spells them, the body in ``data``; all checked
     against ``trackier_provider.api.OPERATIONS`` before any request (at parse time when nothing is
-    templated). A list operation reads every page and returns the records through XCom (at most
-    ``max_xcom_rows``) or streams them to ``output_path``; a create the catalogue knows a natural key for
-    (``docs/api-catalogue.md``) first looks for an existing object (``if_exists``).
+    templated). A list operation is read like the typed fetch operators read theirs (the same code):
+    every page, in order, with the paging checks, ``max_parallel_pages`` pages in flight, raw JSON Lines
+    to ``output_path`` (declared as an outlet Asset when static) or the records through XCom (at most
+    ``max_xcom_rows``), lineage and the drift summary. A create the catalogue knows a natural key for
+    (``docs/api-catalogue.md``) goes through the one create-if-absent routine (``if_exists``).
 
     **By path** (``endpoint='/v2/...'``): for calls outside the catalogue. The path is checked as it will be
     sent (after decoding and dot-segment resolution): it must be under ``/v2/``. ``exists`` gives a POST
@@ -88,7 +83,8 @@ class TrackierOperator(TrackierBaseOperator):
     :param query: query parameters; nested dicts/lists become PHP-style ``filters[status]=...`` (templated).
         For a list operation ``limit`` is the page size and ``lastId``/``page``/``pageToken`` where to start.
     :param data: JSON body (templated).
-    :param response_key: dotted path of the part of the answer to return, e.g. ``"campaign"``.
+    :param response_key: dotted path of the part of the answer to return, e.g. ``"campaign"``; an answer
+        without it fails the task.
     :param idempotent: allow retrying this call after an ambiguous failure.
     :param exists: create-if-absent for an ``endpoint`` POST (templated): ``{'endpoint': '/v2/categories',
         'records': 'categories', 'match': {'name': 'Travel'}}`` (plus optional ``query`` and ``paging``:
@@ -96,10 +92,8 @@ class TrackierOperator(TrackierBaseOperator):
         ``match`` field (trimmed, case-insensitive), it is returned instead of sending the POST.
     :param if_exists: for an operation with a natural key: ``"return"`` (default) the existing object,
         ``"fail"`` (``TrackierObjectExistsError``) or ``"create"`` without looking.
-    :param output_path: a list operation's records go there (local path or fsspec URL, templated); XCom gets
-        ``{"path", "rows"}``. ``output_format``, ``compression``: as for the fetch operators.
-    :param max_xcom_rows: without ``output_path``, fail (pointing at ``output_path``) above this many records.
-    :param page_size: records per request of a list operation.
+    :param output_path, output_format, compression, max_xcom_rows, page_size, max_parallel_pages: a list
+        operation's, as for the fetch operators (``TrackierFetchOperator``).
     """
 
     template_fields: Sequence[str] = ("endpoint", "path_params", "query", "data", "exists", "output_path")
@@ -118,18 +112,17 @@ class TrackierOperator(TrackierBaseOperator):
         idempotent: bool | None = None,
         exists: dict[str, Any] | None = None,
         if_exists: str = "return",
-        output_path: Any = None,
-        output_format: str | None = None,
-        compression: str | None = "infer",
-        max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
-        page_size: int | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
         if (operation is None) == (endpoint is None):
             raise TrackierConfigError("operation", "pass exactly one of operation= and endpoint=",
                                       'E.g. operation="campaigns.caps.list" or endpoint=\'/v2/...\'.')
         found = operation_named(operation) if operation is not None else None
+        listing = found is not None and found.records_at is not None
+        for name in ("output_path", "page_size", "max_parallel_pages"):
+            if not listing and kwargs.get(name) is not None:
+                raise TrackierConfigError(name, "does not apply to this kind of call", f"Leave {name} unset.")
+        super().__init__(**kwargs)
         self.operation = found.name if found is not None else None
         self.endpoint = endpoint
         given = method.upper() if isinstance(method, str) else method
@@ -147,23 +140,15 @@ class TrackierOperator(TrackierBaseOperator):
         self.idempotent = idempotent
         self.exists = exists
         self.if_exists = require_choice("if_exists", if_exists, IF_EXISTS)
-        self.output_path = output_path
-        self.output_format = output_format
-        self.compression = compression
-        self.max_xcom_rows = check_number("max_xcom_rows", max_xcom_rows, whole=True, at_least=0, required=True)
-        self.page_size = check_number("page_size", page_size, **SETTING_BOUNDS["page_size"])
-        self._check_form(found)
+        self._check_form(found, listing)
         if found is not None and not _templated([path_params, query, data]):
             self._prepare()  # nothing to render: bad input fails when the DAG is parsed
 
-    def _check_form(self, found: Operation | None) -> None:
+    def _check_form(self, found: Operation | None, listing: bool) -> None:
         """Arguments that belong to one form only, and the login refusal."""
-        listing = found is not None and found.records_at is not None
         misplaced = {
             "path_params": found is None and self.path_params is not None,
             "exists": found is not None and self.exists is not None,
-            "output_path": not listing and self.output_path is not None,
-            "page_size": not listing and self.page_size is not None,
             "response_key": listing and self.response_key is not None,
         }
         for name, wrong in misplaced.items():
@@ -171,10 +156,8 @@ class TrackierOperator(TrackierBaseOperator):
                 form = "an endpoint= call" if name == "exists" else (
                     "an operation= call" if name == "path_params" else "this kind of call")
                 raise TrackierConfigError(name, f"does not apply to {form}", f"Leave {name} unset.")
-        if found is not None and found.path == LOGIN_PATH:
+        if found is not None and found.name == LOGIN:
             raise TrackierConfigError("operation", "the login answer holds an API key", "Use TrackierLoginOperator.")
-        if self.output_path is not None and not is_templated(self.output_path):
-            output_spec(self.output_path, self.output_format, self.compression)  # a typo fails at parse time
 
     def mask_secrets(self) -> None:
         """Mask the credentials a body or query may carry (a publisher's ``password``...) once rendered."""
@@ -182,9 +165,8 @@ class TrackierOperator(TrackierBaseOperator):
         mask_credentials(self.data)
         mask_credentials(self.query)
 
-    def lookup(self) -> tuple[Paging | str, dict[str, Any] | None, dict[str, Any], str] | None:
-        """``exists`` checked: the lookup (a ``Paging`` or a path), its query, the fields to match, and the
-        records key; None without ``exists``."""
+    def lookup(self) -> tuple[Call, dict[str, Any]] | None:
+        """``exists`` checked: the listing to look in and the fields to match; None without ``exists``."""
         if self.exists is None:
             return None
         spec = self.exists
@@ -206,124 +188,86 @@ class TrackierOperator(TrackierBaseOperator):
             raise TrackierConfigError("exists.match", "must be a non-empty dict of field names to values")
         if query is not None and not isinstance(query, Mapping):
             raise TrackierConfigError("exists.query", f"must be a dict, got {type(query).__name__}")
-        style = spec.get("paging")
-        check_choice("exists.paging", style, PAGING_STYLES)
-        lookup: Paging | str = Paging(path, records.strip(), style) if style else path
-        return lookup, dict(query) if query else None, dict(match), records.strip()
+        style = check_choice("exists.paging", spec.get("paging"), PAGING_STYLES)
+        listed = Operation(f"GET {path}", "GET", path, pages=Pages(style, records.strip()) if style else None,  # type: ignore[arg-type]
+                           records=None if style else records.strip(), side_effect=False, idempotent=True)
+        return Call(listed, {}, path, dict(query or {})), dict(match)
 
-    def execute(self, context: Context) -> Any:
+    def run(self, context: Context) -> Any:
         self.mask_secrets()
         if self.operation is None:
             return self._send_endpoint(context)
         call = self._prepare()
         if call.operation.records_at is not None:
-            return self._read(call)
+            return super().run(context)  # the fetch operators' path
         return self._write(context, call)
 
     # ----------------------------------------------------------------------------- by name
     def _prepare(self) -> Call:
         """The operation's call, checked against the catalogue (``TrackierConfigError`` before any request)."""
-        operation = OPERATIONS[str(self.operation)]
         if self.path_params is not None and not isinstance(self.path_params, Mapping):
             raise TrackierConfigError("path_params", f"must be a dict, got {type(self.path_params).__name__}")
-        return prepare(operation, self.path_params, self.query, self.data, page_size=self.page_size,
-                       by_arg=False, prefix="query.")
+        return prepare(OPERATIONS[str(self.operation)], self.path_params, self.query, self.data,
+                       page_size=self.page_size, by_arg=False, prefix="query.")
 
-    def _read(self, call: Call) -> Any:
-        """Every record of a list operation, to ``output_path`` or (capped) to XCom."""
-        spec = output_spec(self.output_path, self.output_format, self.compression) if self.output_path else None
-        self.log.info("Trackier %s: reading %s (%s paging)", call.operation.name, call.path, call.operation.paging)
-        records = ApiClient(self.hook).records(call)
-        if spec is not None:
-            rows = write_records(records, spec)
-            self.log.info("Wrote %s records to %s", rows, spec.uri)
-            return {"path": spec.uri, "rows": rows}
-        rows_read = list(islice(records, self.max_xcom_rows + 1))
-        if len(rows_read) > self.max_xcom_rows:
-            raise TrackierConfigError(
-                "max_xcom_rows", f"{call.operation.name} listed more than {self.max_xcom_rows} records",
-                "Set output_path to stream them to storage, or raise max_xcom_rows.",
-            )
-        self.log.info("Read %s records", len(rows_read))
-        return without_secrets(rows_read)
+    def prepare_call(self, window: Any) -> Call:
+        return self._prepare()
 
     def _write(self, context: Context, call: Call) -> Any:
         """One call; a create with a natural key returns an existing object instead of creating another."""
         operation, ti = call.operation, context["ti"]
-        key = operation.natural_key if self.if_exists != "create" else None
-        if key is not None:
-            existing = self._existing(call)
-            if existing is not None:
-                described = ", ".join(f"{f}={call.body.get(f)!r}" for f in key.fields)
-                if self.if_exists == "fail":
-                    raise TrackierObjectExistsError(f"{operation.name}: an object with {described} already exists.")
-                self.log.info("%s skipped: an object with %s exists", operation.name, described)
-                ti.xcom_push(key="created", value=False)
-                return without_secrets(existing)
-        elif operation.side_effect and not (operation.idempotent or self.idempotent) and ti.try_number > 1:
-            raise TrackierConfigError(
-                "idempotent",
-                f"{operation.name} is try {ti.try_number}, and an earlier try may already have acted on it",
-                "Set idempotent=True if repeating the call is harmless.",
-            )
+        if operation.natural_key is not None and self.if_exists != "create":
+            answer, created = create_once(self.hook, call, if_exists=self.if_exists,
+                                          idempotent=bool(self.idempotent), log=self.log)
+            ti.xcom_push(key="created", value=created)
+            if not created:
+                return scrub(answer)
+            self.log.info("Trackier %s: created", operation.name)
+            if self.response_key:
+                return self._pick(scrub(answer))
+            return scrub(created_object(operation.name, answer, operation.result))
+        self._refuse_repeat(ti, operation.side_effect and not operation.idempotent, "idempotent",
+                            "Set idempotent=True if repeating the call is harmless.")
         self.log.info("Trackier %s: %s %s", operation.name, operation.method, call.path)
-        answer = without_secrets(ApiClient(self.hook).send(call, idempotent=self.idempotent))
-        if key is None:
-            return dig(answer, self.response_key) if self.response_key else answer
-        ti.xcom_push(key="created", value=True)
-        created = dig(answer, self.response_key or operation.result or "")
-        return created if isinstance(created, Mapping) else answer
+        return self._pick(scrub(self.hook.call(call, idempotent=self.idempotent)))
 
-    def _existing(self, call: Call) -> dict[str, Any] | None:
-        """The object a create's natural key finds in its lookup list, or None."""
-        key = call.operation.natural_key
-        assert key is not None
-        body = call.body or {}
-        lookup = OPERATIONS[key.lookup]
-        query: dict[str, Any] = {}
-        for name, field in key.narrow.items():
-            param = lookup.param(name)
-            kind = param.type if param is not None else "string"
-            if body.get(field) is not None:
-                query[name] = {field: body[field]} if kind == "object" else (
-                    [body[field]] if kind == "array" else body[field])
-        ids = {p.arg: call.ids[p.arg] for p in lookup.path_params}
-        listed = prepare(lookup, ids, query, by_arg=False)
-        where = listed.paging if listed.paging is not None else listed.path
-        wanted = {name: body.get(name) for name in key.fields}
-        return find_existing(self.hook, where, listed.params, wanted, lookup.records_at or "")
+    def _pick(self, answer: Any) -> Any:
+        """The part of the answer ``response_key`` names (all of it without one); an answer without it fails."""
+        if not self.response_key:
+            return answer
+        picked = dig(answer, self.response_key)
+        if picked is None:
+            keys = ", ".join(map(str, answer)) if isinstance(answer, Mapping) else type(answer).__name__
+            raise TrackierResponseError(f"the answer has nothing at response_key {self.response_key!r} (keys: {keys})",
+                                        status=200, method=self.method, endpoint=str(self.operation or self.endpoint))
+        return picked
+
+    def _refuse_repeat(self, ti: Any, unsafe: bool, field: str, remedy: str) -> None:
+        """A call that may repeat a side effect is not sent again by a retry of the task (try 2 or later)."""
+        if unsafe and not self.idempotent and ti.try_number > 1:
+            raise TrackierConfigError(
+                field, f"this is try {ti.try_number}, and an earlier try may already have acted on the call", remedy
+            )
 
     # ----------------------------------------------------------------------------- by path
     def _send_endpoint(self, context: Context) -> Any:
         endpoint = normalised_endpoint(self.endpoint)
-        if endpoint.rstrip("/").casefold() == LOGIN_PATH:
+        if endpoint.rstrip("/").casefold() == OPERATIONS[LOGIN].path:
             raise TrackierConfigError("endpoint", "the login answer holds an API key", "Use TrackierLoginOperator.")
         body = check_json("data", self.data)
+        safe = self.method in IDEMPOTENT_METHODS if self.idempotent is None else bool(self.idempotent)
+        call = Call(path_operation(self.method, endpoint, idempotent=safe), {}, endpoint,  # type: ignore[arg-type]
+                    check_mapping("query", self.query) or {}, body)
         lookup = self.lookup()
-        if lookup is not None:
-            where, query, match, records = lookup
-            existing = find_existing(self.hook, where, query, match, records)
-            if existing is not None:
-                self.log.info("Trackier %s %s skipped: a matching object exists (%s)", self.method, endpoint,
-                              ", ".join(sorted(match)))
-                context["ti"].xcom_push(key="created", value=False)
-                return without_secrets(existing)
-        elif self.method in UNSAFE_METHODS and not self.idempotent and context["ti"].try_number > 1:
-            raise TrackierConfigError(
-                "exists",
-                f"this {self.method} is try {context['ti'].try_number}, and an earlier try may already have "
-                "acted on it",
-                "Set exists= so a retry looks for the object first, or idempotent=True if repeating the call "
-                "is harmless.",
-            )
-        self.log.info("Trackier %s %s", self.method, endpoint)
-        answer = without_secrets(
-            self.hook.request(self.method, endpoint, params=self.query, json=body,
-                              idempotent=self.idempotent)
-        )
-        if lookup is not None:
-            context["ti"].xcom_push(key="created", value=True)
-        return dig(answer, self.response_key) if self.response_key else answer
+        if lookup is None:
+            self._refuse_repeat(context["ti"], self.method in UNSAFE_METHODS, "exists",
+                                "Set exists= so a retry looks for the object first, or idempotent=True if "
+                                "repeating the call is harmless.")
+            self.log.info("Trackier %s %s", self.method, endpoint)
+            return self._pick(scrub(self.hook.call(call)))
+        answer, created = create_once(self.hook, call, lookup=lookup, log=self.log)
+        context["ti"].xcom_push(key="created", value=created)
+        return self._pick(scrub(answer)) if created else scrub(answer)
 
 
 def _templated(values: Iterable[Any]) -> bool:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from trackier_provider.hooks.pagination import INCENT_OFFERS
-from trackier_provider.operators.base import TrackierFetchOperator, merged_filters
-from trackier_provider.validation import DIRECTIONS, check_choice, check_id, require_text
-from trackier_provider.windows import Window
+from trackier_provider.api.calls import choices_of
+from trackier_provider.operators.base import TrackierFetchOperator
+from trackier_provider.validation import check_choice
 
 
 class TrackierFetchIncentOffersOperator(TrackierFetchOperator):
@@ -22,7 +21,8 @@ class TrackierFetchIncentOffersOperator(TrackierFetchOperator):
 
     template_fields: Sequence[str] = (*TrackierFetchOperator.template_fields, "pub_id", "source", "filters")
     template_fields_renderers = {"filters": "json"}
-    paging = INCENT_OFFERS
+    operation = "incent_offers.list"
+    query_args = {"pub_id": "pubId", "source": "source", "filters": "filters", "sort_by": "sortBy", "order": "order"}
 
     def __init__(
         self,
@@ -38,14 +38,5 @@ class TrackierFetchIncentOffersOperator(TrackierFetchOperator):
         self.pub_id = pub_id
         self.source = source
         self.filters = filters
-        self.sort_by = check_choice("sort_by", sort_by, ("payout", "id"))
-        self.order = check_choice("order", order, DIRECTIONS)
-
-    def request_params(self, window: Window | None) -> dict[str, Any]:
-        return {
-            "pubId": check_id("pub_id", self.pub_id),
-            "source": require_text("source", self.source),
-            "filters": merged_filters(self.filters),
-            "sortBy": self.sort_by,
-            "order": self.order,
-        }
+        self.sort_by = check_choice("sort_by", sort_by, choices_of("incent_offers.list", "sortBy"))
+        self.order = check_choice("order", order, choices_of("incent_offers.list", "order"))

@@ -9,13 +9,13 @@ from typing import Any
 from trackier_provider.exceptions import TrackierConfigError
 from trackier_provider.hooks.connection import ClientSettings, base_url_of
 from trackier_provider.hooks.trackier import API_KEY_HEADER, TrackierHook
-from trackier_provider.operators.base import TrackierBaseOperator, without_secrets
-from trackier_provider.paths import path_of
+from trackier_provider.operators.base import TrackierBaseOperator
+from trackier_provider.scrubbing import scrub
 from trackier_provider.validation import check_email, check_text, check_url, require_text
 from trackier_provider.version_compat import Context, Variable, mask_secret
 
-#: The one endpoint whose answer is an API key.
-LOGIN_PATH = path_of("auth.login")
+#: The one operation whose answer is an API key.
+LOGIN = "auth.login"
 
 
 class _LoginHook(TrackierHook):
@@ -70,7 +70,7 @@ class TrackierLoginOperator(TrackierBaseOperator):
     def hook(self) -> TrackierHook:
         return _LoginHook(trackier_conn_id=self.trackier_conn_id)
 
-    def execute(self, context: Context) -> dict[str, Any]:
+    def run(self, context: Context) -> dict[str, Any]:
         self.mask_secrets()
         body = {
             "email": check_email(self.login_email),
@@ -78,7 +78,7 @@ class TrackierLoginOperator(TrackierBaseOperator):
             "networkUrl": require_text("network_url", check_url("network_url", self.network_url)),
         }
         variable = check_text("api_key_variable", self.api_key_variable)
-        answer = self.hook.post(LOGIN_PATH, body, idempotent=True)
+        answer = self.hook.call(LOGIN, body=body, idempotent=True)
         data = answer.get("data") if isinstance(answer, Mapping) else None
         if not isinstance(data, Mapping):
             data = {}
@@ -89,5 +89,5 @@ class TrackierLoginOperator(TrackierBaseOperator):
         if variable:
             Variable.set(variable, key)
             self.log.info("Stored the API key of %s in Variable %s", body["email"], variable)
-        user = without_secrets(data.get("user") or {})
+        user = scrub(data.get("user") or {})
         return {"user": user, "type": data.get("type"), "api_key_variable": variable}

@@ -6,10 +6,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from trackier_provider.api import OPERATIONS
-from trackier_provider.api.client import ApiClient, prepare
-from trackier_provider.operators.base import without_secrets
+from trackier_provider.api.calls import prepare
 from trackier_provider.operators.generic import TrackierOperator
 from trackier_provider.outputs import is_templated
+from trackier_provider.scrubbing import scrub
 from trackier_provider.validation import check_choices, check_number
 from trackier_provider.version_compat import Context
 
@@ -46,29 +46,28 @@ class TrackierSetPublisherPayoutOperator(TrackierOperator):
         super().__init__(operation="campaigns.payouts.create", path_params={"campaign_id": campaign_id},
                          data={k: v for k, v in data.items() if v is not None}, **kwargs)
 
-    def execute(self, context: Context) -> Any:
+    def run(self, context: Context) -> Any:
         self.mask_secrets()
         call = self._prepare()
         body = dict(call.body) | {
             name: check_number(name, call.body[name], at_least=0, from_text=True, required=True)
             for name in ("payout", "revenue")
         }
-        client = ApiClient(self.hook)
         wanted = (_members(body["pubIds"]), str(body.get("goalId") or ""), _members(body["geo"]))
-        current = next((p for p in client.records(prepare(OPERATIONS["campaigns.payouts.list"], call.ids))
+        current = next((p for p in self.hook.records(prepare(OPERATIONS["campaigns.payouts.list"], call.ids))
                         if isinstance(p, Mapping)
                         and (_members(p.get("pubIds")), str(p.get("goalId") or ""), _members(p.get("geo"))) == wanted),
                        None)
         context["ti"].xcom_push(key="created", value=False)
         if current is None:
-            answer = client.send(prepare(call.operation, call.ids, data=body))
+            answer = self.hook.call(prepare(call.operation, call.ids, data=body))
             context["ti"].xcom_push(key="created", value=True)
             self.log.info("Created payout %s for publisher %s", answer.get("payout", {}).get("_id"), body["pubIds"])
-            return without_secrets(answer.get("payout", answer))
+            return scrub(answer.get("payout", answer))
         if all(float(current.get(k, -1)) == body[k] for k in ("payout", "revenue")):
             self.log.info("Payout %s already pays %s", current.get("_id"), body["payout"])
-            return without_secrets(dict(current))
+            return scrub(dict(current))
         update = prepare(OPERATIONS["campaigns.payouts.update"], {**call.ids, "payout_id": current["_id"]}, data=body)
-        answer = client.send(update)
+        answer = self.hook.call(update)
         self.log.info("Updated payout %s to %s", current.get("_id"), body["payout"])
-        return without_secrets(answer.get("payout", answer))
+        return scrub(answer.get("payout", answer))

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from trackier_provider.hooks.pagination import PUBLISHERS
-from trackier_provider.operators.base import TrackierCreateOperator, TrackierFetchOperator, merged_filters
+from trackier_provider.operators.base import TrackierCreateOperator, TrackierFetchOperator
 from trackier_provider.validation import (
     USER_STATUSES,
     check_choice,
@@ -19,7 +18,6 @@ from trackier_provider.validation import (
     check_text,
     require_text,
 )
-from trackier_provider.windows import Window
 
 
 class TrackierFetchPublishersOperator(TrackierFetchOperator):
@@ -31,14 +29,12 @@ class TrackierFetchPublishersOperator(TrackierFetchOperator):
 
     template_fields: Sequence[str] = (*TrackierFetchOperator.template_fields, "filters")
     template_fields_renderers = {"filters": "json"}
-    paging = PUBLISHERS
+    operation = "publishers.list"
+    query_args = {"filters": "filters"}
 
     def __init__(self, *, filters: dict[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.filters = filters
-
-    def request_params(self, window: Window | None) -> dict[str, Any]:
-        return {"filters": merged_filters(self.filters)}
 
 
 class TrackierCreatePublisherOperator(TrackierCreateOperator):
@@ -56,11 +52,8 @@ class TrackierCreatePublisherOperator(TrackierCreateOperator):
 
     template_fields: Sequence[str] = ("name", "publisher_email", "password", "company", "phone", "status", "tags")
     secret_fields = ("password",)
-    create_path = PUBLISHERS.path
-    result_key = "publisher"
+    operation = "publishers.create"
     kind = "publisher"
-    natural_key = ("email",)
-    lookup = PUBLISHERS
 
     def __init__(
         self,
@@ -115,9 +108,6 @@ class TrackierCreatePublisherOperator(TrackierCreateOperator):
             "sendEmailOrNot": self.send_email,
         }
         return {**body, **{k: v for k, v in optional.items() if v is not None}}
-
-    def lookup_params(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        return {"filters": {"email": payload["email"]}}
 
 
 def _json_object(field: str, value: Any) -> dict[str, Any] | None:

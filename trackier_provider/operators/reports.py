@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from trackier_provider.operators.base import TrackierWindowedFetchOperator
-from trackier_provider.reports import report_params
+from trackier_provider.report_requests import report_params
 from trackier_provider.windows import Window
 
 
@@ -24,7 +24,6 @@ class TrackierFetchReportOperator(TrackierWindowedFetchOperator):
         *TrackierWindowedFetchOperator.template_fields, "report", "group", "kpi", "filters"
     )
     template_fields_renderers = {"filters": "json"}
-    records_key = "records"
 
     def __init__(
         self,
@@ -40,12 +39,9 @@ class TrackierFetchReportOperator(TrackierWindowedFetchOperator):
         self.group = group
         self.kpi = kpi
         self.filters = filters
-        self._path = ""
 
     def request_params(self, window: Window | None) -> dict[str, Any]:
         assert window is not None
-        self._path, params = report_params(self.report, window, group=self.group, kpi=self.kpi, filters=self.filters)
+        self.operation, params = report_params(self.report, window, group=self.group, kpi=self.kpi,
+                                               filters=self.filters)
         return params
-
-    def endpoint(self) -> str:
-        return self._path

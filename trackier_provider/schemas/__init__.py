@@ -8,8 +8,8 @@ ids it pages and looks up by, the totals it checks). Where the spec is known to 
 under ``x-spec-defects``: what the spec says, and which reading the provider follows. The files ship in the
 wheel and change with the package version.
 
-``answer_for(method, endpoint)`` finds the schema of a concrete call such as ``GET /v2/campaigns/12/payouts``.
-Each schema is compiled once per process, on first use: ``is_valid`` is the fast check of
+``answer_for(operation)`` finds the schema of a catalogue operation's answer (the hook hands it the operation
+of every call). Each schema is compiled once per process, on first use: ``is_valid`` is the fast check of
 ``trackier_provider.schemas.compiled``, ``errors`` asks ``jsonschema`` why an instance is invalid. A list
 answer is compiled as two schemas, its envelope (the list's items left out) and its record, so records can
 be counted one by one.
@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from importlib.resources import files
 from typing import Any
 
@@ -31,7 +30,6 @@ from trackier_provider.schemas.compiled import Compiled, compile_schema
 
 RECORD_URN = "urn:trackier-provider:record:"
 ANSWER_URN = "urn:trackier-provider:answer:"
-_PLACEHOLDER = re.compile(r"\{\w+\}")
 
 
 def _documents(kind: str) -> dict[str, dict[str, Any]]:
@@ -166,33 +164,9 @@ def answer_schema(operation: str) -> AnswerSchema:
     )
 
 
-@cache
-def _routes() -> tuple[tuple[str, re.Pattern[str], str], ...]:
-    """``(method, pattern, operation)`` for every answer schema, literal paths first."""
-    routes = []
-    for name in answer_schemas():
-        op = OPERATIONS[name]
-        pattern = "".join(
-            "[^/]+" if _PLACEHOLDER.fullmatch(part) else re.escape(part)
-            for part in re.split(r"(\{\w+\})", op.path)
-        )
-        routes.append((op.path.count("{"), op.method, re.compile(pattern), name))
-    return tuple((method, regex, name) for _, method, regex, name in sorted(routes, key=lambda r: r[0]))
-
-
-@lru_cache(maxsize=4096)
-def operation_for(method: str, endpoint: str) -> str | None:
-    """The catalogue operation with an answer schema that ``method endpoint`` calls, or None."""
-    path = "/" + endpoint.split("?", 1)[0].strip("/")
-    method = method.upper()
-    return next((name for verb, regex, name in _routes() if verb == method and regex.fullmatch(path)), None)
-
-
-def answer_for(method: str, endpoint: str) -> AnswerSchema | None:
-    """The compiled schema of the answer to ``method endpoint`` (a concrete path), or None when the provider
-    has no schema for that call."""
-    name = operation_for(method, endpoint)
-    return answer_schema(name) if name is not None else None
+def answer_for(operation: str) -> AnswerSchema | None:
+    """The compiled schema of ``operation``'s answer (a catalogue name), or None when the provider has none."""
+    return answer_schema(operation) if operation in answer_schemas() else None
 
 
 __all__ = [
@@ -204,7 +178,6 @@ __all__ = [
     "answer_for",
     "answer_schema",
     "answer_schemas",
-    "operation_for",
     "record_schemas",
     "resolve",
 ]

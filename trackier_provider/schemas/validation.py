@@ -15,7 +15,7 @@ A fetch operator also pushes the summary to XCom under ``schema_drift``: counts,
 a value.
 
 What is checked: every answer's envelope, in full. Records: every record of a decoded answer. A JSON Lines
-export keeps each record as the text the server sent (``hooks.envelopes.RawJson``) and never decodes it;
+export keeps each record as the JSON text the server sent and never decodes it;
 decoding every record there about doubles the export's time, so such pages have a sample of records
 decoded and checked (``SAMPLE_PER_PAGE``, spread over the page from its first record to its last), and the
 summary says how many records were checked of how many read.
@@ -32,9 +32,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from trackier_provider.api.model import dig
 from trackier_provider.exceptions import TrackierSchemaDriftError
-from trackier_provider.hooks.envelopes import RawJson
-from trackier_provider.hooks.pagination import dig
 from trackier_provider.schemas import AnswerSchema, Validator, answer_for, resolve
 from trackier_provider.scrubbing import REDACTED, scrub
 
@@ -202,7 +201,7 @@ def check_answer(schema: AnswerSchema, payload: Any) -> Finding:
     if not isinstance(records, list):
         return found  # the envelope's issues say what came instead
     found.records = len(records)
-    raw = bool(records) and isinstance(records[0], RawJson)
+    raw = bool(records) and isinstance(records[0], (str, bytes))  # records kept as the JSON the server sent
     chosen = sample(len(records)) if raw else range(len(records))
     found.sampled = raw and len(chosen) < len(records)
     prefix = f"{schema.records}[]"
@@ -346,9 +345,10 @@ class ResponseValidator:
         self.report = DriftReport(mode)
         self._lock = threading.Lock()
 
-    def check(self, method: str, endpoint: str, status: int, payload: Any) -> None:
-        """Check one successful answer; in ``fail`` mode a drifting one raises ``TrackierSchemaDriftError``."""
-        schema = answer_for(method, endpoint)
+    def check(self, operation: str, method: str, endpoint: str, status: int, payload: Any) -> None:
+        """Check one successful answer to catalogue ``operation`` (``method endpoint`` as sent, for messages);
+        in ``fail`` mode a drifting one raises ``TrackierSchemaDriftError``."""
+        schema = answer_for(operation)
         if schema is None:
             return
         found = check_answer(schema, payload)

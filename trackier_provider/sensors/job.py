@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from trackier_provider.exceptions import TrackierJobFailedError
-from trackier_provider.readiness import JOB_FAILED, job_path, read_job
+from trackier_provider.readiness import JOB_FAILED, job_call, read_job
 from trackier_provider.sensors.base import TrackierBaseSensor
 from trackier_provider.triggers.job import TrackierJobTrigger
 from trackier_provider.version_compat import Context, PokeReturnValue
@@ -31,7 +31,7 @@ class TrackierJobSensor(TrackierBaseSensor):
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
         job_id = str(self.job_id)
-        progress = read_job(job_id, self.hook.get(job_path(self.job_id)))
+        progress = read_job(job_id, self.hook.call(job_call(self.job_id)))
         if progress.failed:
             raise TrackierJobFailedError(progress.failure_message())
         if not progress.done:
@@ -44,7 +44,7 @@ class TrackierJobSensor(TrackierBaseSensor):
         return PokeReturnValue(is_done=True, xcom_value=counts)
 
     def make_trigger(self, context: Context, deadline: float) -> TrackierJobTrigger:
-        job_path(self.job_id)  # a bad id fails here, in the worker, not in the triggerer
+        job_call(self.job_id)  # a bad id fails here, in the worker, not in the triggerer
         return TrackierJobTrigger(
             job_id=str(self.job_id), trackier_conn_id=self.trackier_conn_id, deadline=deadline,
             poll_interval=self.poke_interval,

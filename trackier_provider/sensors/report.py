@@ -14,7 +14,7 @@ from trackier_provider.readiness import (
     load_callable,
     request_key,
 )
-from trackier_provider.reports import report_params
+from trackier_provider.report_requests import report_params
 from trackier_provider.sensors.base import TrackierBaseSensor
 from trackier_provider.triggers.report import TrackierReportTrigger
 from trackier_provider.validation import check_dotted_path, check_number, check_seconds
@@ -90,17 +90,17 @@ class TrackierReportSensor(TrackierBaseSensor):
 
     def _request(self, context: Context) -> tuple[Window, str, dict[str, Any]]:
         window = resolve_window(self.start, self.end, context=context, timezone=self.timezone)
-        path, params = report_params(self.report, window, group=self.group, kpi=self.kpi, filters=self.filters)
-        return window, path, params
+        operation, params = report_params(self.report, window, group=self.group, kpi=self.kpi, filters=self.filters)
+        return window, operation, params
 
     def _result(self, window: Window, summary: Mapping[str, Any]) -> dict[str, Any]:
         return {"report": self.report, "window": window.describe(), **summary}
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
-        window, path, params = self._request(context)
-        figures = figures_of(self.hook.get(path, params), path)
+        window, operation, params = self._request(context)
+        figures = figures_of(self.hook.call(operation, query=params), operation)
         store = self.state(context)
-        verdict = self.rule.assess(figures, request=request_key(path, params), state=store.load())
+        verdict = self.rule.assess(figures, request=request_key(operation, params), state=store.load())
         if verdict.ready:
             store.clear()
             self.log.info("Trackier %s report %s is ready: %s", self.report, window.describe(), verdict.reason)
@@ -110,9 +110,9 @@ class TrackierReportSensor(TrackierBaseSensor):
         return False
 
     def make_trigger(self, context: Context, deadline: float) -> TrackierReportTrigger:
-        _, path, params = self._request(context)
+        _, operation, params = self._request(context)
         return TrackierReportTrigger(
-            path=path,
+            operation=operation,
             params=params,
             min_rows=self.rule.min_rows,
             settle_polls=self.rule.settle_polls,

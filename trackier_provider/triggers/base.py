@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from trackier_provider import readiness
+from trackier_provider.api.calls import Call
 from trackier_provider.exceptions import TrackierError
 from trackier_provider.hooks.trackier import TrackierHook
 from trackier_provider.hooks.transport import build_async_client
@@ -69,7 +70,7 @@ async def _open_client(timeout: float) -> BoundedClient:
     return BoundedClient(await asyncio.to_thread(_build_client, timeout))
 
 
-_ASKING: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str, str], asyncio.Future[Any]]] = (
+_ASKING: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, ...], asyncio.Future[Any]]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -80,21 +81,24 @@ def _retrieve(future: asyncio.Future[Any]) -> None:
 
 
 async def shared_answer(
-    hook: TrackierHook, client: Any, path: str, params: Mapping[str, Any], digest: Callable[[Any], T]
+    hook: TrackierHook, client: Any, operation: str | Call, params: Mapping[str, Any] | None,
+    digest: Callable[[Any], T],
 ) -> T:
-    """``digest`` of the answer to ``GET path?params``, asked once for every trigger of this event loop that
-    asks the same question (same connection, path and parameters) while it is in flight.
+    """``digest`` of the answer to a read (a catalogue operation with its query ``params``, or a prepared
+    ``Call``), asked once for every trigger of this event loop that asks the same question (same connection,
+    operation, path and parameters) while it is in flight.
 
     Each caller gets the same digested answer (decoded and digested once) and keeps its own state. A caller
     that times out or is cancelled stops waiting without cancelling the request for the others.
     """
-    key = (hook.trackier_conn_id, path, json.dumps(params, sort_keys=True, default=str))
+    call = hook.prepare(operation, query=params)
+    key = (hook.trackier_conn_id, call.operation.name, call.path, json.dumps(call.params, sort_keys=True, default=str))
     asking = _ASKING.setdefault(asyncio.get_running_loop(), {})
     future = asking.get(key)
     if future is None:
 
         async def ask() -> T:
-            return digest(await hook.arequest(client, "GET", path, params=params))
+            return digest(await hook.acall(client, call))
 
         future = asking[key] = asyncio.ensure_future(ask())
         future.add_done_callback(_retrieve)

@@ -8,7 +8,7 @@ from typing import Any
 from airflow.triggers.base import TriggerEvent
 
 from trackier_provider.hooks.trackier import TrackierHook
-from trackier_provider.readiness import job_path, read_job
+from trackier_provider.readiness import job_call, read_job
 from trackier_provider.triggers.base import ERROR, SUCCESS, TrackierPollingTrigger, shared_answer
 
 
@@ -42,7 +42,7 @@ class TrackierJobTrigger(TrackierPollingTrigger):
         return f"Trackier job {self.job_id}"
 
     async def poll(self, hook: TrackierHook, client: Any) -> TriggerEvent | None:
-        progress = await shared_answer(hook, client, job_path(self.job_id), {}, partial(read_job, self.job_id))
+        progress = await shared_answer(hook, client, job_call(self.job_id), None, partial(read_job, self.job_id))
         self.last_reason = f"status {progress.status}, {progress.result}"
         if not (progress.done or progress.failed):
             return None

@@ -17,7 +17,8 @@ from trackier_provider.triggers.base import SUCCESS, TrackierPollingTrigger, sha
 class TrackierReportTrigger(TrackierPollingTrigger):
     """Poll one aggregate report request until :class:`~trackier_provider.readiness.ReportReadiness` says ready.
 
-    :param path: report path such as ``/v2/reports/campaign`` (from ``reports.report_params``).
+    :param operation: the report's catalogue operation such as ``reports.campaign`` (from
+        ``report_requests.report_params``).
     :param params: its query parameters (window, zone, group, kpi, filters).
     :param min_rows: rows the window must have.
     :param settle_polls: consecutive polls whose totals must agree.
@@ -35,7 +36,7 @@ class TrackierReportTrigger(TrackierPollingTrigger):
     def __init__(
         self,
         *,
-        path: str,
+        operation: str,
         params: Mapping[str, Any],
         min_rows: int = 1,
         settle_polls: int = 3,
@@ -47,18 +48,18 @@ class TrackierReportTrigger(TrackierPollingTrigger):
         poll_interval: float = 60.0,
     ) -> None:
         super().__init__(trackier_conn_id=trackier_conn_id, deadline=deadline, poll_interval=poll_interval)
-        self.path = path
+        self.operation = operation
         self.params = dict(params)
         self.rule = ReportReadiness(
             min_rows=min_rows, settle_polls=settle_polls, settle_period=settle_period, ready_check=ready_check
         )
         self.initial_state = dict(state) if state else None
         self.state: dict[str, Any] | None = self.initial_state
-        self.request = request_key(self.path, self.params)
+        self.request = request_key(self.operation, self.params)
 
     def fields(self) -> dict[str, Any]:
         return {
-            "path": self.path,
+            "operation": self.operation,
             "params": self.params,
             "min_rows": self.rule.min_rows,
             "settle_polls": self.rule.settle_polls,
@@ -69,10 +70,11 @@ class TrackierReportTrigger(TrackierPollingTrigger):
 
     def describe(self) -> str:
         window = f"{self.params.get('start')}..{self.params.get('end')} {self.params.get('zone', '')}".strip()
-        return f"Trackier report {self.path} {window}"
+        return f"Trackier report {self.operation} {window}"
 
     async def poll(self, hook: TrackierHook, client: Any) -> TriggerEvent | None:
-        figures = await shared_answer(hook, client, self.path, self.params, partial(figures_of, endpoint=self.path))
+        figures = await shared_answer(hook, client, self.operation, self.params,
+                                      partial(figures_of, endpoint=self.operation))
         verdict = self.rule.assess(figures, request=self.request, state=self.state, at=readiness.now())
         self.state = verdict.state
         self.last_reason = verdict.reason
