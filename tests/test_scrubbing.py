@@ -236,3 +236,23 @@ def test_every_value_found_is_registered_with_the_masker(real_masker) -> None:
 def test_nothing_is_registered_for_harmless_values(real_masker) -> None:
     scrub({"name": "harmless-value-1", "url": "/pb?click_id=harmless-value-2"})
     assert real_masker.redact("harmless-value-1 harmless-value-2") == "harmless-value-1 harmless-value-2"
+
+
+HARMLESS_IN_URL = "r=https%3A%2F%2Fsecret.example%2Ftokens%2F%3Fpage%3D2&y=1"
+
+
+@pytest.mark.parametrize(
+    ("text", "clean"),
+    [
+        ("/pb?token=abc==&x=1", "/pb?token=***&x=1"),  # base64 padding is part of the value
+        ("password=a=b c", "password=*** c"),
+        # a harmless parameter of a URL whose host or path holds a credential word keeps its value
+        (HARMLESS_IN_URL, HARMLESS_IN_URL),
+    ],
+)
+def test_a_value_ends_where_its_parameter_ends(text, clean) -> None:
+    assert scrub_text(text) == clean
+
+
+def test_credentials_that_are_not_text_are_removed_too() -> None:
+    assert scrub({"token": 123456789, "pin_secret": True, "auth": None, "id": 1}) == {"id": 1}

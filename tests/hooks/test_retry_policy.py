@@ -90,3 +90,13 @@ def test_only_idempotent_methods_are_repeated_after_the_answer_was_lost(hook, tr
         outcome = error
     assert isinstance(outcome, TrackierConnectionError) is not retried, outcome
     assert len([r for r in trackier_conn.requests if r["method"] == method]) == (2 if retried else 1)
+
+
+@pytest.mark.parametrize(("attempt", "bound"), [(1, 0.5), (2, 1.0), (3, 2.0), (4, 4.0), (7, 30.0), (40, 30.0)])
+def test_backoff_spreads_over_the_whole_window(attempt, bound):
+    """Full jitter: waits fall anywhere from 0 to min(cap, base * 2**(attempt-1)). With 2000 draws the
+    smallest is below 5% of the window and the largest above 95% (each fails with odds below 1e-40)."""
+    policy = RetryPolicy(backoff_base=0.5, backoff_cap=30.0)
+    waits = [policy.backoff(attempt) for _ in range(2000)]
+    assert all(0 <= wait <= bound for wait in waits)
+    assert min(waits) < 0.05 * bound and max(waits) > 0.95 * bound
