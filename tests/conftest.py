@@ -79,11 +79,12 @@ def _fresh_budgets():
 
 @pytest.fixture
 def task_output(capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture):
-    """Everything the test's tasks write (stdout, stderr, log records at DEBUG, task log files), for leak
-    checks: ``task_output.assert_free_of(canaries, result, xcom)`` (see tests/leaks.py)."""
-    from tests.leaks import TaskOutput, log_folder
+    """Everything the test's tasks write (stdout, stderr, log records, task log files), for leak checks:
+    ``task_output.assert_free_of(canaries, result, xcom)`` (see tests/leaks.py)."""
+    from tests.leaks import TASK_LOGGERS, TaskOutput, log_folder
 
-    caplog.set_level("DEBUG")
+    for name in TASK_LOGGERS:
+        caplog.set_level("DEBUG", logger=name)
     return TaskOutput(capfd, caplog, log_folder())
 
 

@@ -4,8 +4,10 @@ A task writes to more places than ``caplog``: Airflow 3 operators log through st
 ``caplog``), Airflow 2.11 operators through the ``airflow.task`` logger, ``dag.test()`` runs and a real
 worker to task log files under ``[logging] base_log_folder``, and a library may print to stderr. The
 ``task_output`` fixture (tests/conftest.py) gathers all of them: stdout and stderr at the file-descriptor
-level (``capfd``), every log record at DEBUG (``caplog``) and every file under the log folder written since
-the test began.
+level (``capfd``), every log record (``caplog``; DEBUG for ``TASK_LOGGERS``) and every file under the log
+folder written since the test began. Airflow's own scheduling messages stay at their usual level: at DEBUG,
+Airflow 2.11's ``dag.test()`` prints the ``dag_run.conf`` a test passes in, which is the test's input, not
+something a task wrote.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+#: Loggers read at DEBUG: the provider's, the tasks' (Airflow 2's ``airflow.task``) and the HTTP client's.
+TASK_LOGGERS = ("trackier_provider", "airflow.task", "urllib3", "requests")
 
 
 class TaskOutput:

@@ -83,7 +83,7 @@ def test_a_panel_echoing_credentials_leaks_nothing_through_a_dag_run(conn, tmp_p
     """The emulator echoes credentials in every answer (``echo_credentials``); the DAG run's XCom, rendered
     fields and everything its tasks wrote (stdout, stderr, log records, task log files) hold none of them."""
     conn.add_fault({"kind": "echo_credentials"})
-    run = run_dag(dags.publishers_dag, {
+    run = run_dag(dags.echoed_credentials_dag, {
         "out_dir": str(tmp_path), "email": "echo@acme.example", "password": CANARY_PASSWORD,
         "login_email": "admin@example.com", "login_password": "Emulator@123",
         "network_url": "https://demo.trackier.test", "campaign_id": "4",
