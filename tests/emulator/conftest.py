@@ -76,7 +76,7 @@ def parse_response(buffer: bytes, *, head_only: bool = False) -> tuple[RawRespon
     version, status, _ = status_line.split(" ", 2)
     assert version == "HTTP/1.1", status_line
     headers = {name.strip().lower(): value.strip() for name, _, value in (f.partition(":") for f in fields)}
-    length = 0 if head_only or int(status) < 200 else int(headers["content-length"])
+    length = 0 if head_only or int(status) < 200 or int(status) in (204, 304) else int(headers["content-length"])
     total = end + 4 + length
     if len(buffer) < total:
         return None

@@ -244,8 +244,9 @@ def test_canary_key_never_in_logs_or_errors(monkeypatch, caplog, sleeps):
         hook = TrackierHook(max_retries=2)
         hook.sleep = sleeps
         texts: list[str] = [repr(hook.settings), str(hook.settings)]
-        emu.add_fault({"kind": "status", "status": 503})
+        # the narrower rule first: behind the unscoped 503 it could never apply (the emulator refuses it)
         emu.add_fault({"kind": "status", "status": 429, "retry_after": "1", "path": "/v2/publishers"})
+        emu.add_fault({"kind": "status", "status": 503})
         for call in (
             lambda: hook.request("GET", "/v2/advertisers"),
             lambda: hook.request("GET", "/v2/publishers"),

@@ -89,7 +89,7 @@ def test_read_answers_reach_nothing_with_their_credentials(echoing_panel, contex
 
 
 def test_error_answers_reach_no_error_text_with_their_credentials(echoing_panel, context, task_output) -> None:
-    echoing_panel.add_fault({"kind": "echo_credentials"})  # the error envelope echoes them too
+    """The panel's error envelope (a refused body) echoes the credentials too."""
     with pytest.raises(TrackierValidationError) as info:
         TrackierOperator(task_id="t", method="POST", endpoint="/v2/categories", data={}).execute(context)
     task_output.assert_free_of(ECHOED_CANARIES, str(info.value), repr(info.value), info.value.args)

@@ -22,11 +22,13 @@ from trackier_provider.paths import build_path
 from trackier_provider.validation import (
     check_choice,
     check_choices,
+    check_email,
     check_id,
     check_ids,
     check_json,
     check_mapping,
     check_number,
+    check_password,
     check_text,
 )
 
@@ -207,7 +209,8 @@ def _checked(values: Mapping[str, Any], known: Mapping[str, Param], label: Calla
 
 
 def check_body(operation: Operation, data: Any) -> Any:
-    """The body checked against the operation's model (required fields, allowed values), or an error."""
+    """The body checked against the operation's model (``BodyModel.problems``: required fields, JSON types,
+    allowed values; then the formats Trackier enforces), or an error; numbers in text become numbers."""
     if operation.body is None:
         if data is not None:
             raise TrackierConfigError("data", f"{operation.name} takes no body", "Leave data unset.")
@@ -220,18 +223,22 @@ def check_body(operation: Operation, data: Any) -> Any:
     model = MODELS[operation.body]
     if data is None and not model.required:
         return None
-    body = check_json("data", check_mapping("data", data) if not isinstance(data, Mapping) else data)
-    if body is None:
-        body = {}
-    for name in model.required:
-        if body.get(name) in (None, "", []):
-            raise TrackierConfigError(f"data.{name}", "is required", f"{operation.name} needs {name} in data.")
-    for name, allowed in model.choices.items():
-        if name in body and body[name] not in allowed:
-            raise TrackierConfigError(
-                f"data.{name}", f"{body[name]!r} is not allowed", f"Use one of: {', '.join(map(str, allowed))}."
-            )
+    body = dict(check_json("data", check_mapping("data", data) if not isinstance(data, Mapping) else data) or {})
+    for name, kinds in model.types.items():  # a number in text (a rendered template) sent as the number it is
+        if isinstance(body.get(name), str) and body[name].strip() and set(kinds) <= {"integer", "number"}:
+            body[name] = check_number(f"data.{name}", body[name], whole="number" not in kinds, from_text=True)
+    for name, problem in model.problems(body):
+        allowed = model.choices.get(name)
+        fix = f"Use one of: {', '.join(map(str, allowed))}." if allowed and "one of" in problem else (
+            f"{operation.name} needs {name} in data." if problem == "is required" else "")
+        raise TrackierConfigError(f"data.{name}" if name else "data", problem, fix)
+    for name, kind in model.formats.items():
+        if body.get(name) is not None:
+            _FORMATS[kind](body[name], f"data.{name}")
     return body
+
+
+_FORMATS = {"email": check_email, "password": check_password}
 
 
 def choices_of(operation: str, param: str, key: str | None = None) -> tuple[str, ...]:

@@ -1066,21 +1066,36 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
                 "type",
                 type=("conversions", "approvedConv", "revenue", "gross"),
                 pubCapType=("each", "group"),
+                types=(
+                    "type:string pubCapType:string publishers:array geo:array daily:integer monthly:integer "
+                    "lifetime:integer"
+                ),
             ),
             model(
                 "AdvertiserCapEdit",
                 type=("conversions", "approvedConv", "revenue", "gross"),
                 pubCapType=("each", "group"),
+                types=(
+                    "type:string pubCapType:string publishers:array geo:array daily:integer monthly:integer "
+                    "lifetime:integer"
+                ),
             ),
-            model("BulkConversionUpload", "data", firePostback=("yes", "refire")),
+            model(
+                "BulkConversionUpload", "data", firePostback=("yes", "refire"),
+                types="data:array firePostback:string fetchIpDetails:boolean",
+            ),
             model(
                 "CampaignAccessChange",
                 "campaign_ids",
                 "publisher_ids",
                 "type",
                 type=("assign", "remove", "block", "unblock"),
+                types="campaign_ids:array publisher_ids:array type:string",
             ),
-            model("CampaignBulkEdit", "campaignIds", "fields"),
+            model(
+                "CampaignBulkEdit", "campaignIds", "fields",
+                types="campaignIds:array fields:object",
+            ),
             model(
                 "CampaignCreate",
                 "advertiserId",
@@ -1100,6 +1115,24 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
                 uniqueClickSessionVariable=("cookie", "ip", "gaid", "idfa", "gclid", "ip_gclid"),
                 allowedTrackingLinkFormat=("numeric_id", "unique_id", "both"),
                 hidePayoutFromPublishers=("1", "0"),
+                types=(
+                    "advertiserId:string|integer title:string description:string previewUrl:string url:string "
+                    "currency:string status:string commModel:string payoutCalParam:string device:string "
+                    "defaultGoalName:string defaultLpName:string flow:array convLcFlow:object subIdsBlocked:array "
+                    "subIdsAllowed:array appName:string appId:string os:array scheduleZone:string "
+                    "schduleStartHour:string scheduleEndHour:string visibility:string allowSpilloverConv:integer "
+                    "holdPeriod:integer|null cancelFallbackConv:integer redirectType:string "
+                    "trackMultiConv:integer convPending:integer cancelBlockedPbConv:integer allowImp:integer "
+                    "iurl:string blacklistPostbackPubs:array whitelistPostbackPubs:array convTracking:string "
+                    "subIdOverride:object convTrackingDomain:string attributionWindow:integer "
+                    "fallbackCampaign:string fallbackUrl:string showGlobalTargeting:integer "
+                    "overrideAppNameWithCsvValues:integer overrideCreativeName:string blockedPubs:array "
+                    "primaryTrackingDomain:string payouts:array startTime:string endTime:string "
+                    "enforceLpTargeting:integer duplicateClickAction:string uniqueClickSessionVariable:string "
+                    "allowedTrackingLinkFormat:string customFields:object trafficChannels:array deepLink:boolean "
+                    "hidePayoutFromPublishers:string appendUrl:string note:string category:array erid:string "
+                    "strictAppName:boolean"
+                ),
             ),
             model(
                 "CampaignEdit",
@@ -1114,12 +1147,31 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
                 uniqueClickSessionVariable=("cookie", "ip", "gaid", "idfa", "gclid", "ip_gclid"),
                 allowedTrackingLinkFormat=("numeric_id", "unique_id", "both"),
                 hidePayoutFromPublishers=("1", "0"),
+                types=(
+                    "advertiserId:string|integer title:string description:string previewUrl:string url:string "
+                    "currency:string status:string commModel:string payoutCalParam:string device:string "
+                    "defaultGoalName:string defaultLpName:string flow:array convLcFlow:object subIdsBlocked:array "
+                    "subIdsAllowed:array appName:string appId:string os:array scheduleZone:string "
+                    "schduleStartHour:string scheduleEndHour:string visibility:string allowSpilloverConv:integer "
+                    "holdPeriod:integer|null cancelFallbackConv:integer redirectType:string "
+                    "trackMultiConv:integer convPending:integer cancelBlockedPbConv:integer allowImp:integer "
+                    "iurl:string overrideAppNameWithCsvValues:integer overrideCreativeName:string "
+                    "blacklistPostbackPubs:array whitelistPostbackPubs:array convTracking:string "
+                    "subIdOverride:object convTrackingDomain:string attributionWindow:integer "
+                    "fallbackCampaign:string fallbackUrl:string showGlobalTargeting:integer blockedPubs:array "
+                    "primaryTrackingDomain:string payouts:array startTime:string endTime:string "
+                    "enforceLpTargeting:integer duplicateClickAction:string uniqueClickSessionVariable:string "
+                    "allowedTrackingLinkFormat:string trafficChannels:array deepLink:boolean "
+                    "hidePayoutFromPublishers:string appendUrl:string category:array customFields:object "
+                    "erid:string strictAppName:boolean"
+                ),
             ),
             model(
                 "CampaignStatusChange",
                 "campaignIds",
                 "status",
                 status=("active", "pending", "paused", "disabled", "expired"),
+                types="campaignIds:array status:string",
             ),
             model(
                 "Cap",
@@ -1133,6 +1185,11 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
                 visibility=("public", "private"),
                 pubCapType=("each", "group"),
                 redirect=("blank", "fallback_link"),
+                types=(
+                    "type:string goalId:string publisherIds:array visibility:string pubCapType:string "
+                    "landingPageIds:array hourly:number daily:number monthly:number lifetime:number "
+                    "enablePerMinuteCap:number geo:array redirect:string"
+                ),
             ),
             model(
                 "CapEdit",
@@ -1144,14 +1201,35 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
                 ),
                 visibility=("public", "private"),
                 redirect=("blank", "fallback_link"),
+                types=(
+                    "_id:string campaignId:string goalId:string publisherIds:array pubCapType:string "
+                    "landingPageIds:array type:string hourly:number daily:number|null monthly:number|null "
+                    "lifetime:number|null enablePerMinuteCap:number pauseResources:integer visibility:string "
+                    "created:string modified:string geo:array redirect:string"
+                ),
             ),
-            model("CategoryCreate"),
-            model("CouponCreate", status=("active", "pending", "expired"), type=("generic", "exclusive", "one_time")),
+            model(
+                "CategoryCreate",
+                types="name:string",
+            ),
+            model(
+                "CouponCreate", status=("active", "pending", "expired"), type=("generic", "exclusive", "one_time"),
+                types=(
+                    "code:string status:string type:string campaignId:string publisherIds:array "
+                    "excludedPubIds:array description:string startDate:string endDate:string payouts:array "
+                    "futurePayouts:array"
+                ),
+            ),
             model(
                 "CouponEdit",
                 "campaignId",
                 status=("active", "pending", "expired"),
                 type=("generic", "exclusive", "one_time"),
+                types=(
+                    "code:string status:string type:string campaignId:string campaignIds:array publisherIds:array "
+                    "excludedPubIds:array description:string startDate:string endDate:string payouts:array "
+                    "futurePayouts:array"
+                ),
             ),
             model(
                 "EmailSend",
@@ -1163,6 +1241,7 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
                     "account_rejected",
                     "account_ban",
                 ),
+                types="template_name:string user_id:string|integer opts:object",
             ),
             model(
                 "FraudRuleCreate",
@@ -1171,6 +1250,16 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
                 action=("mark", "block"),
                 uipvar=("ipaddr", "click_ip"),
                 uniqueConvSubIdVar=words("p1 p2 p3 p4 p5 p6 p7 p8 p9 p10"),
+                types=(
+                    "name:string scope:string publisherIds:array excludedPublisherIds:array advertiserIds:array "
+                    "excludedAdvertiserIds:array campaignIds:array excludedCampaignIds:array proxyCheck:number "
+                    "dataCenterCheck:number blacklistIpCheck:number unknownDeviceCheck:number ctitRule:number "
+                    "ctit:object itetEnable:number itet:object cancelConversions:number uniqueIpCheck:number "
+                    "cancelUniqueIpConv:number validateDeviceId:number emptyDeviceId:number ipsub:string "
+                    "uniqueIpGoal:string action:string uniqueIpClickLevel:number uipvar:string "
+                    "uniqueConvSubId:number uniqueConvSubIdVar:string cancelSubidConversion:number "
+                    "googleClickValidator:number"
+                ),
             ),
             model(
                 "GoalCreate",
@@ -1182,6 +1271,11 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
                 type=("public", "private", "pub_specific"),
                 payout_model=("fixed", "percentage"),
                 dcs=(None, "approved", "rejected", "cancelled", "pending"),
+                types=(
+                    "title:string value:string type:string blacklistPostbackPubs:array "
+                    "whitelistPostbackPubs:array trackMultiConv:integer payout_model:string payouts:array "
+                    "dcs:string"
+                ),
             ),
             model(
                 "GoalEdit",
@@ -1190,6 +1284,11 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
                 type=("public", "private", "pub_specific"),
                 payout_model=("fixed", "percentage"),
                 dcs=(None, "cancelled", "rejected", "approved", "pending"),
+                types=(
+                    "title:string value:string type:string blacklistPostbackPubs:array "
+                    "whitelistPostbackPubs:array trackMultiConv:integer payout_model:string payouts:array "
+                    "dcs:string"
+                ),
             ),
             model(
                 "ImpressionTracking",
@@ -1197,6 +1296,10 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
                 enableVta=(0, 1),
                 serverSideImpression=(0, 1),
                 specificPubs=("include", "exclude"),
+                types=(
+                    "allowImp:integer enableVta:integer whitelistPubsVta:array impressionUrl:string "
+                    "serverSideImpression:integer specificPubs:string s2sPubs:array"
+                ),
             ),
             model(
                 "InvoicesCreate",
@@ -1206,6 +1309,10 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
                 "end",
                 "invCurrency",
                 prefType=("campaign", "date_wise", "month_wise"),
+                types=(
+                    "user_id:string prefType:string start:string end:string invCurrency:string "
+                    "skipZeroPayouts:string payoutField:string adjust_inv:array"
+                ),
             ),
             model(
                 "LandingPage",
@@ -1216,11 +1323,30 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
                 status=("active", "paused"),
                 lpType=("landing", "prelanding", "targeting_group"),
                 ruleVariable=("city", "region", "country"),
+                types=(
+                    "title:string previewLink:string url:string status:string lpType:string description:string "
+                    "ruleVariable:string ruleValue:string urls:array"
+                ),
             ),
-            model("Login", "email", "password", "networkUrl"),
-            model("ManagerAssignment"),
-            model("Note"),
-            model("Payout", "payout", "revenue", "geo"),
+            model(
+                "Login", "email", "password", "networkUrl",
+                types="email:string password:string networkUrl:string",
+            ),
+            model(
+                "ManagerAssignment",
+                types="ids:array manager_ids:array",
+            ),
+            model(
+                "Note",
+                types="message:string",
+            ),
+            model(
+                "Payout", "payout", "revenue", "geo",
+                types=(
+                    "payout:number revenue:number geo:array pubIds:array landingPages:array currency:string "
+                    "region:array city:array goalId:string payoutModel:string"
+                ),
+            ),
             model(
                 "PostbackCreate",
                 "type",
@@ -1235,6 +1361,10 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
                 event=("conversion", "goal", "conversion_goal"),
                 status=("active", "pending"),
                 allowedConvStatus=("approved", "pending", "cancelled", "rejected"),
+                types=(
+                    "type:string event:string eventId:string data:string status:string allowedConvStatus:string "
+                    "campaignId:string|number publisherId:string|number blockZeroPayoutPb:boolean http:object"
+                ),
             ),
             model(
                 "PostbackEdit",
@@ -1242,8 +1372,15 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
                 event=("conversion", "goal", "conversion_goal"),
                 status=("active", "pending"),
                 allowedConvStatus=("approved", "pending", "cancelled", "rejected"),
+                types=(
+                    "type:string event:string eventId:string data:string status:string allowedConvStatus:string "
+                    "campaignId:string publisherId:string blockZeroPayoutPb:boolean http:object"
+                ),
             ),
-            model("PostbackSettings"),
+            model(
+                "PostbackSettings",
+                types="goals:array",
+            ),
             model(
                 "Rule",
                 "variable",
@@ -1265,9 +1402,16 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
                     "bigger_than",
                     "less_than",
                 ),
+                types="variable:string logic:string condition:string values:array osVersion:object",
             ),
-            model("RulesAdd"),
-            model("S2STracking", "serverSideClicks", "s2sPubSetting", s2sPubSetting=("include", "exclude")),
+            model(
+                "RulesAdd",
+                types="rules:array",
+            ),
+            model(
+                "S2STracking", "serverSideClicks", "s2sPubSetting", s2sPubSetting=("include", "exclude"),
+                types="serverSideClicks:integer s2sPubSetting:string s2spubs:array s2sRedirectUrl:string",
+            ),
             model(
                 "SmartlinkCreate",
                 "name",
@@ -1278,6 +1422,11 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
                 status=("active", "pending", "disabled"),
                 type=("category", "manual"),
                 model=("cpa", "cpc", "cpm", "cpi", "cps", "cpl"),
+                types=(
+                    "name:string description:string event:string postback:boolean status:string type:string "
+                    "model:string categories:array advs:array excludedOffers:array copy:array blockedPubs:array "
+                    "allowedPubs:array campaigns:array minp:number maxp:number targeting:object appendUrl:array"
+                ),
             ),
             model(
                 "SmartlinkEdit",
@@ -1285,6 +1434,11 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
                 status=("active", "pending", "disabled"),
                 type=("category", "manual"),
                 model=("cpa", "cpc", "cpm", "cpi", "cps", "cpl"),
+                types=(
+                    "name:string description:string event:string postback:boolean status:string type:string "
+                    "model:string categories:array advs:array excludedOffers:array blockedPubs:array "
+                    "allowedPubs:array campaigns:array minp:number maxp:number targeting:object appendUrl:array"
+                ),
             ),
             model(
                 "StatsAdjustment",
@@ -1295,9 +1449,25 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
                 "quantity",
                 type=("conversions", "clicks", "impressions"),
                 action=("add", "remove"),
+                types=(
+                    "type:string date:string publisherId:string campaignId:string publisherRefId:string "
+                    "action:string quantity:number goal:string country:string payout:number revenue:number"
+                ),
             ),
-            model("SubAccountCreate", "name", "email", "status", status=("active", "pending", "disabled", "paused")),
-            model("SubAccountEdit", status=("active", "pending", "disabled", "paused")),
+            model(
+                "SubAccountCreate", "name", "email", "status", status=("active", "pending", "disabled", "paused"),
+                types=(
+                    "name:string username:string email:string password:string phone:string status:string "
+                    "meta:object"
+                ),
+            ),
+            model(
+                "SubAccountEdit", status=("active", "pending", "disabled", "paused"),
+                types=(
+                    "name:string username:string email:string password:string phone:string status:string "
+                    "meta:object"
+                ),
+            ),
             model(
                 "TargetingCreate",
                 "name",
@@ -1306,20 +1476,65 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
                 "rules",
                 condition=("and", "or"),
                 event=("all", "click", "conversion", "conversion_goal", "goal"),
+                types=(
+                    "name:string condition:string event:string publisherIds:array excludedPubIds:array "
+                    "rules:array"
+                ),
             ),
             model(
                 "TargetingEdit",
                 condition=("and", "or"),
                 event=("all", "click", "conversion", "conversion_goal", "goal"),
+                types="name:string condition:string event:string publisherIds:array excludedPubIds:array",
             ),
-            model("TeamMemberCreate", "name", "email", "type", "status", status=("active", "inactive")),
-            model("TeamMemberEdit", status=("active", "inactive")),
-            model("Thumbnail"),
-            model("TrackingDomainCreate", "host", protocol=("http", "https")),
-            model("TrackingDomainEdit", protocol=("http", "https")),
-            model("TrackingLinkOptions", random_url=("1",), random_prl=("1",), lp_unilink=("1",), unilink=("1",)),
-            model("UserCreate", "name", "email", "password", status=("active", "pending", "disabled", "rejected")),
-            model("UserEdit", status=("active", "pending", "disabled", "rejected")),
+            model(
+                "TeamMemberCreate", "name", "email", "type", "status", status=("active", "inactive"),
+                types="name:string email:string type:string status:string",
+            ),
+            model(
+                "TeamMemberEdit", status=("active", "inactive"),
+                types="name:string email:string type:string status:string",
+            ),
+            model(
+                "Thumbnail",
+                types="image:string",
+            ),
+            model(
+                "TrackingDomainCreate", "host", protocol=("http", "https"),
+                types="host:string protocol:string def:integer pubs:array",
+            ),
+            model(
+                "TrackingDomainEdit", protocol=("http", "https"),
+                types="protocol:string def:integer pubs:array",
+            ),
+            model(
+                "TrackingLinkOptions", random_url=("1",), random_prl=("1",), lp_unilink=("1",), unilink=("1",),
+                types=(
+                    "tracking_domain:string deeplink:string encode_deeplink:boolean url:string google_ads:boolean "
+                    "force_transparent:boolean click_pixel:boolean impression_pixel:boolean url_id:string "
+                    "random_url:string prl:string random_prl:string lp_unilink:string unilink:string "
+                    "pub_group_id:string rfid:boolean source:string idfa:string gaid:string "
+                    "tracking_params:object subIds:object"
+                ),
+            ),
+            model(
+                "UserCreate", "name", "email", "password", status=("active", "pending", "disabled", "rejected"),
+                # Trackier's getting-started guide: 8-16 characters with upper, lower, digit and one of - @ # $ &.
+                formats="email:email password:password",
+                types=(
+                    "username:string name:string email:string password:string company:string phone:string "
+                    "status:string region:object ref_by:string customFields:object bank:object tags:array "
+                    "sendEmailOrNot:boolean"
+                ),
+            ),
+            model(
+                "UserEdit", status=("active", "pending", "disabled", "rejected"),
+                types=(
+                    "username:string name:string password:string email:string company:string phone:string "
+                    "country:string status:string ref_by:string region:object customFields:object bank:object "
+                    "tags:array"
+                ),
+            ),
         )
     }
 )

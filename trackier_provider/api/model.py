@@ -17,6 +17,8 @@ ParamType = Literal["integer", "number", "string", "boolean", "date", "id", "arr
 PagingStyle = Literal["keyset", "page", "cursor"]
 Method = Literal["GET", "POST", "PATCH", "DELETE"]
 Content = Literal["json", "multipart"]
+#: A JSON type a body field may have (a field may allow several, e.g. an id as ``integer`` or ``string``).
+JsonType = Literal["string", "integer", "number", "boolean", "array", "object", "null"]
 #: The request parameter that carries each paging style's position.
 CURSOR_PARAMS: Mapping[str, str] = MappingProxyType({"keyset": "lastId", "page": "page", "cursor": "pageToken"})
 
@@ -94,13 +96,69 @@ class NaturalKey:
     narrow: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
+_TYPE_WORDS: Mapping[str, str] = MappingProxyType({
+    "string": "a string", "integer": "an integer", "number": "a number", "boolean": "a boolean",
+    "array": "an array", "object": "an object", "null": "null"})
+
+
+def _is(value: Any, kind: str) -> bool:
+    """True when ``value`` (decoded JSON) is of JSON type ``kind`` (a boolean is no number)."""
+    if kind == "integer":
+        return (isinstance(value, int) and not isinstance(value, bool)) or (
+            isinstance(value, float) and value.is_integer())
+    if kind == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    expected = {"string": str, "boolean": bool, "array": list, "object": Mapping, "null": type(None)}[kind]
+    return isinstance(value, expected)
+
+
+def _allowed(value: Any, allowed: tuple[Any, ...], as_text: bool) -> bool:
+    if as_text:
+        return str(value) in {str(a) for a in allowed}
+    return any(value == a and isinstance(value, bool) == isinstance(a, bool) for a in allowed)
+
+
 @dataclass(frozen=True)
 class BodyModel:
-    """A request body: its required top-level fields and the allowed values of the enumerated ones."""
+    """A request body: its required top-level fields, the JSON types of its fields and the allowed values of
+    the enumerated ones (of each item, for an array). :meth:`problems` is the one rule that checks a body."""
 
     name: str
     required: tuple[str, ...] = ()
     choices: Mapping[str, tuple[Any, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    types: Mapping[str, tuple[JsonType, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    #: Fields with a format Trackier enforces beyond their type (``email``, ``password``), checked by the
+    #: provider before sending (``api.calls.check_body``).
+    formats: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def problems(self, body: Any, *, as_text: bool = False) -> list[tuple[str, str]]:
+        """What is wrong with ``body`` as ``(field, problem)`` pairs, in field order; empty when it is right.
+
+        A required field is missing when absent, null, ``""`` or ``[]``. Fields the model does not type pass
+        (Trackier's spec leaves some bodies open). ``as_text``: a form's fields, which arrive as text, so their
+        types are not checked and allowed values are compared as text.
+        """
+        if not isinstance(body, Mapping):
+            return [("", "must be an object")]
+        found = [(name, "is required") for name in self.required if _missing(body.get(name))]
+        for name, value in body.items():
+            if _missing(value) and name in self.required:
+                continue
+            kinds = self.types.get(name, ())
+            if kinds and not as_text and not any(_is(value, kind) for kind in kinds):
+                found.append((name, "must be " + " or ".join(_TYPE_WORDS[kind] for kind in kinds)))
+                continue
+            allowed = self.choices.get(name)
+            if allowed is None or (value is None and None in allowed):
+                continue
+            items = value if isinstance(value, list) and "array" in kinds else [value]
+            if not all(_allowed(item, allowed, as_text) for item in items):
+                found.append((name, f"must be one of [{', '.join(map(str, allowed))}]"))
+        return found
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, (str, list)) and not value)
 
 
 @dataclass(frozen=True)
@@ -190,9 +248,19 @@ def natural(lookup: str, *fields: str, narrow: Mapping[str, str] | None = None) 
     return NaturalKey(tuple(fields), lookup, MappingProxyType(dict(narrow or {})))
 
 
-def model(name: str, *required: str, **choices: tuple[Any, ...]) -> BodyModel:
-    """A body model."""
-    return BodyModel(name, tuple(required), MappingProxyType(choices))
+def model(name: str, *required: str, types: str = "", formats: str = "", **choices: tuple[Any, ...]) -> BodyModel:
+    """A body model; ``types`` lists ``field:type`` words, several types joined by ``|``
+    (``"title:string advertiserId:string|integer"``), ``formats`` ``field:format`` words."""
+    table: dict[str, tuple[JsonType, ...]] = {}
+    for word in types.split():
+        field_name, _, kinds = word.rpartition(":")
+        for kind in kinds.split("|"):
+            if kind not in _TYPE_WORDS:
+                raise ValueError(f"{name}.{field_name}: {kind!r} is not a JSON type")
+        table[field_name] = tuple(kinds.split("|"))  # type: ignore[arg-type]
+    formatted = dict(word.rpartition(":")[::2] for word in formats.split())
+    return BodyModel(name, tuple(required), MappingProxyType(choices), MappingProxyType(table),
+                     MappingProxyType(formatted))
 
 
 def op(name: str, method: Method, path: str, *, ids: tuple[str, ...] = (), query: tuple[Param, ...] = (),

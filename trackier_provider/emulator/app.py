@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
+from trackier_provider.api import MODELS, OPERATIONS, Operation
 from trackier_provider.emulator import auth, drift
 from trackier_provider.emulator.clock import Clock
 from trackier_provider.emulator.config import EmulatorConfig
-from trackier_provider.emulator.errors import ApiError, error_body
+from trackier_provider.emulator.errors import ApiError, error_body, validation_error
 from trackier_provider.emulator.faults import DEFAULT_HTML, FaultPlan, FaultSet, RateLimiter, echo_credentials
 from trackier_provider.emulator.handlers import register_all
 from trackier_provider.emulator.handlers.admin import ADMIN_PREFIX, AdminApi
+from trackier_provider.emulator.handlers.resources import form
 from trackier_provider.emulator.http import Outcome, Request, Response, error_response, json_response
 from trackier_provider.emulator.params import Params, parse_query
 from trackier_provider.emulator.requestlog import RequestLog
@@ -36,6 +39,7 @@ class EmulatorApp:
         self.whitelist = auth.parse_whitelist(config.ip_whitelist)
         self.router = Router()
         register_all(self.router, self)
+        _attach_body_models(self.router)
         self.admin = AdminApi(self)
         self.reset()
 
@@ -54,9 +58,16 @@ class EmulatorApp:
 
     # --- pipeline -----------------------------------------------------------------------------
     def handle(self, request: Request) -> Outcome:
-        """Answer one request (called on the server's event loop thread)."""
+        """Answer one request (called on the server's event loop thread); an offloaded route's answer is
+        computed by :meth:`answer` as the outcome's ``work``, on a worker thread."""
         if request.path.startswith(ADMIN_PREFIX):
             return Outcome(self.admin.handle(request))
+        if self.router.offloaded(request.method, request.path):
+            return Outcome(None, work=lambda: self.answer(request))
+        return self.answer(request)
+
+    def answer(self, request: Request) -> Outcome:
+        """Answer one API request: rate limit, faults, the endpoint and the request log."""
         query = parse_query(request.query_string)
         key_present = bool(request.headers.get("x-api-key"))
         outcome, fault = self._answer(request, query)
@@ -70,23 +81,26 @@ class EmulatorApp:
             body = error_body(429, "429", f"Too many requests, retry after {retry} second(s)")
             return Outcome(json_response(body, 429, [("Retry-After", retry)])), "rate_limit"
         plan = self.faults.plan(request.method, request.path)
-        terminal = plan.terminal
-        fault = terminal.kind if terminal else ("latency" if plan.delay else None)
-        if terminal is not None and terminal.kind == "drop" and terminal.when == "before":
+        terminal, fault = plan.terminal, plan.label
+        if terminal is not None and terminal.kind == "drop" and terminal.settings["when"] == "before":
             return Outcome(None, plan.delay, drop=True), fault
         if terminal is not None and terminal.kind == "status":
-            headers = [("Retry-After", terminal.retry_after)] if terminal.retry_after else []
-            code = "112" if terminal.status >= 500 else ("429" if terminal.status == 429 else "107")
-            body = error_body(terminal.status, code, "Injected fault: the service is not available"
-                              if terminal.status >= 500 else "Injected fault")
-            return Outcome(json_response(body, terminal.status, headers), plan.delay), fault
+            status, retry_after = terminal.settings["status"], terminal.settings.get("retry_after")
+            headers = [("Retry-After", retry_after)] if retry_after else []
+            code = "112" if status >= 500 else ("429" if status == 429 else "107")
+            body = error_body(status, code, "Injected fault: the service is not available"
+                              if status >= 500 else "Injected fault")
+            return Outcome(json_response(body, status, headers), plan.delay), fault
         if plan.repeat_page:
             query = {k: v for k, v in query.items() if k not in PAGING_PARAMS}
-            fault = fault or "repeat_page"
         response = self.dispatch(request, query)
         return self._after(response, plan), fault
 
     def _after(self, response: Response, plan: FaultPlan) -> Outcome:
+        """Apply the drift rules in order, then the answering rule (see ``faults``)."""
+        if response.status == 200:
+            for change in plan.drifts:
+                response.body = drift.apply(change, response.body)
         rule = plan.terminal
         if rule is None:
             return Outcome(response, plan.delay)
@@ -94,17 +108,16 @@ class EmulatorApp:
             return Outcome(None, plan.delay, drop=True)
         if rule.kind == "truncate":
             response.body = response.body[: max(1, len(response.body) // 2)]
-        elif rule.kind == "replace_body":  # a well-formed 200 whose JSON is not what the endpoint sends
-            response.body = (rule.body or "").encode()
-            response.status = rule.status
-        elif rule.kind == "drift" and rule.drift is not None and response.status == 200:
-            response.body = drift.apply(rule.drift, response.body)
+        elif rule.kind == "replace_body":  # a well-formed answer whose JSON is not what the endpoint sends
+            response.body = rule.settings["body"].encode()
+            response.status = rule.settings["status"]
         elif rule.kind == "echo_credentials":  # success and error answers alike
             response.body = echo_credentials(response.body)
         elif rule.kind == "non_json":
-            response.body = (DEFAULT_HTML if rule.body is None else rule.body).encode()
+            body = rule.settings.get("body")
+            response.body = (DEFAULT_HTML if body is None else body).encode()
             response.content_type = "text/html; charset=utf-8"
-            response.status = rule.status
+            response.status = rule.settings["status"]
         return Outcome(response, plan.delay)
 
     def dispatch(self, request: Request, query: dict[str, list[str]]) -> Response:
@@ -117,9 +130,31 @@ class EmulatorApp:
                 auth.check(request.headers.get("x-api-key"), self.config.api_key, request.client_ip,
                            self.whitelist)
             call = Call(request, path_params, Params(query, route.variant), route)
-            with self.store.lock:
+            if route.body is not None:
+                problems = route.body.problems(form(call), as_text=route.form)
+                if problems:
+                    name, problem = problems[0]
+                    raise validation_error(f'"{name or "value"}" {problem}')
+            if route.offload:
                 result: Any = route.endpoint(call)
+            else:
+                with self.store.lock:
+                    result = route.endpoint(call)
             return result if isinstance(result, Response) else json_response(result)
         except ApiError as error:
-            chosen = error.variant or (variant if error.code == "107" else None) or "errors"
+            # the spec documents one 400 answer per operation, so every 400 takes the route's envelope
+            chosen = error.variant or (variant if error.status == 400 else None) or "errors"
             return error_response(error, chosen)
+
+
+def _attach_body_models(router: Router) -> None:
+    """Give every route of a catalogue operation with a body that operation's body model, so every create and
+    update body is checked by the one rule (``BodyModel.problems``) before its endpoint stores anything."""
+    shape = re.compile(r"\{\w+\}")
+    operations: dict[tuple[str, str], Operation] = {
+        (op.method, shape.sub("{}", op.path)): op for op in OPERATIONS.values() if op.body is not None}
+    for route in router.routes:
+        operation = operations.get((route.method, shape.sub("{}", route.pattern)))
+        if operation is not None and operation.body is not None:
+            route.body = MODELS[operation.body]
+            route.form = operation.content == "multipart"

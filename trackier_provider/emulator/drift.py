@@ -21,6 +21,8 @@ from typing import Any
 from trackier_provider.emulator.errors import validation_error
 
 CHANGES = ("as_string", "remove", "rename", "as_object")
+#: The fields a drift rule takes besides the common ones of every fault rule.
+FIELDS = ("change", "field", "records", "every", "to")
 
 
 def parse(spec: dict[str, Any]) -> dict[str, Any]:

@@ -28,12 +28,14 @@ CODE_MESSAGES: dict[str, str] = {
 class ApiError(Exception):
     """An error answer: HTTP status, Trackier code and message, optionally a specific envelope variant."""
 
-    def __init__(self, status: int, code: str, message: str, *, variant: Variant | None = None) -> None:
+    def __init__(self, status: int, code: str, message: str, *, variant: Variant | None = None,
+                 headers: tuple[tuple[str, str], ...] = ()) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.variant = variant
+        self.headers = headers  # sent with the answer, e.g. Allow on a 405
 
 
 def validation_error(message: str, *, variant: Variant | None = None) -> ApiError:

@@ -6,8 +6,10 @@ error envelope, closing the connection when its framing can no longer be trusted
 for an :class:`Outcome` for every well-formed one and writes it (after a delay, cut short, or not at all).
 
 Hostile input is bounded: a head may be :data:`MAX_HEADER_BYTES` long with :data:`MAX_HEADERS` fields,
-a body :data:`MAX_BODY_BYTES`, a JSON body :data:`MAX_JSON_DEPTH` levels deep, and a connection waits at
-most ``idle_timeout`` seconds for its next complete request.
+a body :data:`MAX_BODY_BYTES`, the bodies of all connections together :data:`MAX_BUFFERED_BYTES`, a JSON body
+:data:`MAX_JSON_DEPTH` levels deep, and a connection waits at most ``idle_timeout`` seconds for its next
+complete request. Work the application hands back (:attr:`Outcome.work`, e.g. a long report) runs on a worker
+thread, so the event loop keeps serving every other connection meanwhile.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import logging
 import math
 import re
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -30,12 +33,16 @@ log = logging.getLogger(__name__)
 MAX_HEADER_BYTES = 64 * 1024
 MAX_HEADERS = 100
 MAX_BODY_BYTES = 64 * 1024 * 1024
+#: Body bytes all connections together may hold (announced by Content-Length and not yet handled).
+MAX_BUFFERED_BYTES = 128 * 1024 * 1024
 MAX_JSON_DEPTH = 64
 DEFAULT_IDLE_TIMEOUT = 30.0
-# Methods passed on to the application (which answers 405 where a path does not take one); others get 501.
-METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# Methods passed on to the application (which answers 405 with Allow where a path does not take one); others,
+# CONNECT (the emulator is no proxy) included, get 501.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"})
 
 _TCHAR = r"[!#$%&'*+.^_`|~0-9A-Za-z-]"
+_TOKEN = re.compile(f"{_TCHAR}+")
 _REQUEST_LINE = re.compile(rf"({_TCHAR}+) ([\x21-\x7e]+) HTTP/([0-9])\.([0-9])")
 _FIELDS = re.compile(rf"(?:{_TCHAR}+:[^\x00-\x08\x0a-\x1f\x7f]*\r\n)*")  # name:value lines, no controls
 _DIGITS = re.compile(r"[0-9]+")
@@ -119,16 +126,22 @@ def json_response(payload: Any, status: int = 200, headers: list[tuple[str, str]
 
 def error_response(error: ApiError, variant: Variant = "errors") -> Response:
     """``error`` as Trackier's error envelope (``variant``), with its HTTP status."""
-    return json_response(error_body(error.status, error.code, error.message, variant), error.status)
+    return json_response(error_body(error.status, error.code, error.message, variant), error.status,
+                         list(error.headers))
 
 
 @dataclass
 class Outcome:
-    """What the protocol should do with a request: reply (maybe late or cut), or drop the connection."""
+    """What the protocol should do with a request: reply (maybe late or cut), or drop the connection.
+
+    With ``work`` set, the protocol runs it on a worker thread and does what the :class:`Outcome` it returns
+    says (the other fields are then unused).
+    """
 
     response: Response | None
     delay: float = 0.0
     drop: bool = False
+    work: Callable[[], Outcome] | None = None
 
 
 Handler = Callable[[Request], Outcome]
@@ -141,15 +154,31 @@ def _reason(status: int) -> str:
     return _REASONS.get(status, "Unknown")
 
 
+#: Final statuses whose answers never carry a body (RFC 9110 section 6.4.1).
+BODYLESS = frozenset({204, 304})
+_FIELD_VALUE = re.compile(r"[\x20-\x7e]*")
+
+
 def encode_response(response: Response, keep_alive: bool, *, with_body: bool = True) -> bytes:
-    """Serialise a response (status line, headers, and the body unless ``with_body`` is False) to bytes."""
-    lines = [
-        f"HTTP/1.1 {response.status} {_reason(response.status)}",
-        f"Content-Type: {response.content_type}",
-        f"Content-Length: {len(response.body)}",
-        "Server: trackier-emulator",
-    ]
-    lines.extend(f"{name}: {value}" for name, value in response.headers)
+    """Serialise a response (status line, headers, and the body unless ``with_body`` is False) to bytes.
+
+    A 204 or 304 is sent without a body (and a 204 without Content-Length). Raises ValueError for a status
+    that is not a final one or a header that is not one printable line: nothing can add a header or a line.
+    """
+    if not 200 <= response.status <= 599:
+        raise ValueError(f"{response.status} is not a final HTTP status")
+    lines = [f"HTTP/1.1 {response.status} {_reason(response.status)}"]
+    if response.status in BODYLESS:
+        with_body = False
+    else:
+        lines.append(f"Content-Type: {response.content_type}")
+    if response.status != 204:
+        lines.append(f"Content-Length: {0 if response.status == 304 else len(response.body)}")
+    lines.append("Server: trackier-emulator")
+    for name, value in response.headers:
+        if not _TOKEN.fullmatch(name) or not _FIELD_VALUE.fullmatch(value):
+            raise ValueError(f"header {name!r} is not one printable line")
+        lines.append(f"{name}: {value}")
     if not keep_alive:
         lines.append("Connection: close")
     head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
@@ -255,6 +284,28 @@ def _refusal(head: Head, target: str, http10: bool) -> ApiError | None:
     return None
 
 
+class Shared:
+    """What the connections of one server share (all used on its event loop thread): the open connections,
+    the worker threads for :attr:`Outcome.work` and the budget of request body bytes buffered at once."""
+
+    def __init__(self, executor: Executor | None = None, max_buffered: int = MAX_BUFFERED_BYTES) -> None:
+        self.connections: set[HttpProtocol] = set()
+        self.executor = executor
+        self.max_buffered = max_buffered
+        self.buffered = 0
+
+    def reserve(self, size: int) -> bool:
+        """Take ``size`` bytes of the body budget; False (nothing taken) when that would exceed it."""
+        if self.buffered + size > self.max_buffered:
+            return False
+        self.buffered += size
+        return True
+
+    def release(self, size: int) -> None:
+        """Give back what :meth:`reserve` took."""
+        self.buffered -= size
+
+
 class HttpProtocol(asyncio.Protocol):
     """One client connection: parses requests in order and writes the handler's outcomes.
 
@@ -263,10 +314,11 @@ class HttpProtocol(asyncio.Protocol):
     without a complete request while no answer is pending: idle keep-alive, half-open and slow clients alike.
     """
 
-    def __init__(self, handler: Handler, connections: set[HttpProtocol],
-                 idle_timeout: float = DEFAULT_IDLE_TIMEOUT) -> None:
+    def __init__(self, handler: Handler, shared: Shared, idle_timeout: float = DEFAULT_IDLE_TIMEOUT) -> None:
         self._handler = handler
-        self._connections = connections
+        self._shared = shared
+        self._connections = shared.connections
+        self._reserved = 0  # body bytes of the budget this connection holds
         self._idle_timeout = idle_timeout
         self._buffer = bytearray()
         self._scanned = 0  # bytes at the start of the buffer already searched for the end of the head
@@ -297,6 +349,7 @@ class HttpProtocol(asyncio.Protocol):
         self._closed = True
         if self._timer is not None:
             self._timer.cancel()
+        self._unreserve()
         self._connections.discard(self)
 
     def data_received(self, data: bytes) -> None:
@@ -345,6 +398,12 @@ class HttpProtocol(asyncio.Protocol):
             request, head = taken
             self._last_request = self._loop.time()
             outcome = Outcome(error_response(head.rejection)) if head.rejection else self._call(request)
+            if outcome.work is not None:
+                self._busy = True
+                self._pause_reading()
+                future = self._loop.run_in_executor(self._shared.executor, outcome.work)
+                future.add_done_callback(lambda done, head=head: self._worked(done, head))  # type: ignore[misc]
+                return
             if outcome.delay > 0:
                 self._busy = True
                 self._pause_reading()
@@ -369,6 +428,10 @@ class HttpProtocol(asyncio.Protocol):
             del buffer[:end + 4]
             self._scanned = 0
             if len(buffer) < head.length:
+                if not self._shared.reserve(head.length):
+                    raise ApiError(503, "112", "the emulator is holding too many request bodies at once; "
+                                   "retry later")
+                self._reserved = head.length
                 self._head = head
                 if head.headers.get("expect", "").lower() == "100-continue" and self._transport is not None:
                     if head.rejection is not None:  # refuse now; the client may or may not send the body
@@ -379,6 +442,7 @@ class HttpProtocol(asyncio.Protocol):
         body = bytes(self._buffer[:head.length])
         del self._buffer[:head.length]
         self._head = None
+        self._unreserve()
         return Request(head.method, head.path, head.query, head.headers, body, self._client_ip), head
 
     def _call(self, request: Request) -> Outcome:
@@ -387,6 +451,22 @@ class HttpProtocol(asyncio.Protocol):
         except Exception:  # the handler should never raise; keep the server alive if it does
             log.exception("emulator handler failed for %s %s", request.method, request.path)
             return Outcome(error_response(ApiError(500, "112", "internal emulator error")))
+
+    def _unreserve(self) -> None:
+        self._shared.release(self._reserved)
+        self._reserved = 0
+
+    def _worked(self, done: asyncio.Future[Outcome], head: Head) -> None:
+        """The worker thread finished: answer (after the outcome's delay, if any)."""
+        try:
+            outcome = done.result()
+        except Exception:  # the work should never raise; keep the server alive if it does
+            log.exception("emulator work failed for %s %s", head.method, head.path)
+            outcome = Outcome(error_response(ApiError(500, "112", "internal emulator error")))
+        if outcome.delay > 0:
+            self._loop.call_later(outcome.delay, self._finish_later, outcome, head)
+        else:
+            self._finish_later(outcome, head)
 
     def _finish_later(self, outcome: Outcome, head: Head) -> None:
         self._busy = False
@@ -401,7 +481,12 @@ class HttpProtocol(asyncio.Protocol):
             self._transport.abort()
             self._closed = True
             return
-        self._transport.write(encode_response(outcome.response, head.keep_alive, with_body=head.method != "HEAD"))
+        try:
+            data = encode_response(outcome.response, head.keep_alive, with_body=head.method != "HEAD")
+        except ValueError:  # the application never builds such an answer; keep the server alive if it does
+            log.exception("emulator built an answer it cannot send for %s %s", head.method, head.path)
+            data = encode_response(error_response(ApiError(500, "112", "internal emulator error")), head.keep_alive)
+        self._transport.write(data)
         if not head.keep_alive:
             self._end_output()
 
@@ -423,6 +508,7 @@ class HttpProtocol(asyncio.Protocol):
         self._lingering = True
         self._buffer.clear()
         self._head = None
+        self._unreserve()
         self._last_request = self._loop.time()
         self._transport.write_eof()
 

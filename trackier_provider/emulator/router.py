@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from trackier_provider.api.model import BodyModel
 from trackier_provider.emulator.errors import ApiError, Variant
 from trackier_provider.emulator.http import Request
 
@@ -48,6 +49,9 @@ class Route:
     endpoint: Endpoint
     variant: Variant | None = None
     public: bool = False
+    offload: bool = False  # runs on a worker thread, taking the store's lock itself where it needs it
+    body: BodyModel | None = None  # the catalogue's model of the body, checked before the endpoint runs
+    form: bool = False  # the body is a multipart form (its fields arrive as text)
 
 
 class Router:
@@ -56,14 +60,27 @@ class Router:
 
     def __init__(self) -> None:
         self.routes: list[Route] = []
+        self._offloaded: set[tuple[str, str]] = set()
 
     def add(self, method: str, pattern: str, endpoint: Endpoint, *, variant: Variant | None = None,
-            public: bool = False) -> None:
-        """Register ``endpoint`` for ``method`` and a path pattern with ``{name}`` placeholders."""
+            public: bool = False, offload: bool = False) -> None:
+        """Register ``endpoint`` for ``method`` and a path pattern with ``{name}`` placeholders.
+
+        ``offload``: the endpoint may compute for long (a report), so it runs on a worker thread; only
+        patterns without placeholders can be offloaded.
+        """
         regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "/?$")
         rank = pattern.count("{")
+        if offload:
+            if rank:
+                raise ValueError(f"only a path without placeholders can be offloaded, not {pattern}")
+            self._offloaded.add((method, pattern))
         at = next((i for i, route in enumerate(self.routes) if route.pattern.count("{") > rank), len(self.routes))
-        self.routes.insert(at, Route(method, pattern, regex, endpoint, variant, public))
+        self.routes.insert(at, Route(method, pattern, regex, endpoint, variant, public, offload))
+
+    def offloaded(self, method: str, path: str) -> bool:
+        """True when ``method`` ``path`` is served by an offloaded route (cheap: no pattern is matched)."""
+        return (method, path[:-1] if path.endswith("/") else path) in self._offloaded
 
     def add_all(self, table: list[tuple[str, str, Callable[..., Any]]], *bound: Any,
                 variant: Variant | None = None) -> None:
@@ -72,17 +89,19 @@ class Router:
             self.add(method, pattern, partial(function, *bound), variant=variant)
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
-        """Find the route for a request, or raise 404 (unknown path) / 405 (known path, other method)."""
-        path_known = False
+        """Find the route for a request, or raise 404 (unknown path) / 405 with ``Allow`` (known path, other
+        method)."""
+        allowed: list[str] = []
         for route in self.routes:
             found = route.regex.match(path)
             if found is None:
                 continue
             if route.method == method:
                 return route, found.groupdict()
-            path_known = True
-        if path_known:
-            raise ApiError(405, "404", f"Method {method} is not allowed on {path}")
+            allowed.append(route.method)
+        if allowed:
+            raise ApiError(405, "404", f"Method {method} is not allowed on {path}",
+                           headers=(("Allow", ", ".join(sorted(set(allowed)))),))
         raise ApiError(404, "404", f"Route {method} {path} not found")
 
 

@@ -6,16 +6,20 @@ import asyncio
 import logging
 import socket
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from types import TracebackType
 from typing import Any
 
 from trackier_provider.emulator.app import EmulatorApp
 from trackier_provider.emulator.config import EmulatorConfig
-from trackier_provider.emulator.http import HttpProtocol
+from trackier_provider.emulator.http import HttpProtocol, Shared
 from trackier_provider.emulator.store import Store
 
 log = logging.getLogger(__name__)
+
+#: Worker threads for heavy answers (reports), which run off the event loop so it keeps serving.
+WORKERS = 4
 
 
 class TrackierEmulator:
@@ -38,7 +42,7 @@ class TrackierEmulator:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.base_events.Server | None = None
         self._thread: threading.Thread | None = None
-        self._connections: set[HttpProtocol] = set()
+        self._shared: Shared | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------
     def start(self) -> TrackierEmulator:
@@ -51,12 +55,13 @@ class TrackierEmulator:
         ready = threading.Event()
         loop = asyncio.new_event_loop()
         self._loop = loop
+        shared = self._shared = Shared(ThreadPoolExecutor(WORKERS, thread_name_prefix=f"trackier-emulator-{self.port}"))
 
         def run() -> None:
             asyncio.set_event_loop(loop)
 
             def protocol() -> HttpProtocol:
-                return HttpProtocol(self.app.handle, self._connections, self.config.idle_timeout)
+                return HttpProtocol(self.app.handle, shared, self.config.idle_timeout)
 
             self._server = loop.run_until_complete(loop.create_server(protocol, sock=sock, backlog=4096))
             ready.set()
@@ -78,16 +83,21 @@ class TrackierEmulator:
         if loop is None or thread is None:
             return
 
+        shared = self._shared
+        assert shared is not None
+
         def shutdown() -> None:
             if self._server is not None:
                 self._server.close()
-            for connection in list(self._connections):
+            for connection in list(shared.connections):
                 connection.close()
             loop.call_soon(loop.stop)
 
         loop.call_soon_threadsafe(shutdown)
         thread.join(timeout=10)
-        self._loop = self._thread = self._server = None
+        if shared.executor is not None:
+            shared.executor.shutdown(wait=False, cancel_futures=True)
+        self._loop = self._thread = self._server = self._shared = None
 
     def __enter__(self) -> TrackierEmulator:
         return self.start()

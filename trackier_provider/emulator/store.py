@@ -119,6 +119,8 @@ class Store:
         self.jobs: dict[str, Any] = {}
         self.uploaded_conversions: list[dict[str, Any]] = []
         self.timeline: list[dict[str, Any]] = []
+        #: Conversion statuses set with ``editConv``, by conversion index: the log and reports show them.
+        self.conversion_statuses: dict[int, str] = {}
         self.version = 0
 
     def touch(self) -> None:

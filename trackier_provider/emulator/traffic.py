@@ -106,14 +106,18 @@ class Traffic:
         self.clicks = EventStream(seed, "clicks", clicks_per_day, campaigns, publishers)
         self.settle = settle_seconds
         self._rows: dict[tuple[int, str, str | None], bytes] = {}
-        self._rows_revision: tuple[int, int, int] = (-1, -1, -1)
+        self._rows_revision: tuple[int, int, int, int] = (-1, -1, -1, -1)
 
     # --- ageing -------------------------------------------------------------------------------
     def conversion_status(self, event: Event, now: float) -> str | None:
-        """None while the conversion has not arrived yet, else its status at ``now``."""
+        """None while the conversion has not arrived yet, else its status at ``now`` (the one ``editConv`` set,
+        if any)."""
         h2 = mix(event.h)
         if (h2 & 0xFF) < LATE_SHARE and now < event.ts + ((h2 >> 8) & 0xFFFF) / 65536 * self.settle:
             return None
+        edited = self.store.conversion_statuses.get(event.index)
+        if edited is not None:
+            return edited
         if now < event.ts + ((h2 >> 24) & 0xFFFF) / 65536 * self.settle:
             return "pending"
         verdict = (h2 >> 40) % 100
@@ -194,7 +198,8 @@ class Traffic:
         unchanged: at most ``ROW_CACHE_ENTRIES`` rows, keyed by event, zone and status. A settled event's
         status can no longer change, so a cached settled row is served without rebuilding its event.
         """
-        revision = (self.store.campaigns.revision, self.store.publishers.revision, self.store.advertisers.revision)
+        revision = (self.store.campaigns.revision, self.store.publishers.revision, self.store.advertisers.revision,
+                    self.store.version)  # the version moves with every editConv
         if revision != self._rows_revision or len(self._rows) > ROW_CACHE_ENTRIES:
             self._rows.clear()
             self._rows_revision = revision

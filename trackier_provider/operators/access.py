@@ -7,7 +7,7 @@ from typing import Any
 
 from trackier_provider.api import OPERATIONS
 from trackier_provider.api.calls import prepare
-from trackier_provider.operators.generic import TrackierOperator
+from trackier_provider.operators.generic import TrackierOperator, _templated
 from trackier_provider.validation import check_ids, check_number
 from trackier_provider.version_compat import Context
 
@@ -28,17 +28,19 @@ class TrackierGrantCampaignAccessOperator(TrackierOperator):
     :param publisher_ids: numeric publisher ids (templated; a list or a comma-separated string).
     """
 
+    arguments = {"data.campaign_ids": "campaign_ids", "data.publisher_ids": "publisher_ids"}
+
     def __init__(self, *, campaign_ids: Sequence[Any] | str, publisher_ids: Sequence[Any] | str,
                  **kwargs: Any) -> None:
-        super().__init__(operation="campaigns.access.update",
-                         data={"campaign_ids": campaign_ids, "publisher_ids": publisher_ids, "type": "assign"},
-                         **kwargs)
+        ids = {"campaign_ids": campaign_ids, "publisher_ids": publisher_ids}
+        listed = {name: value if _templated([value]) else _numbers(name, value) for name, value in ids.items()}
+        super().__init__(operation="campaigns.access.update", data={**listed, "type": "assign"}, **kwargs)
 
     def run(self, context: Context) -> Any:
         self.mask_secrets()
+        self.data = {**self.data, **{name: _numbers(name, self.data[name]) for name in self.arguments.values()}}
         body = self._prepare().body
-        campaigns = _numbers("campaign_ids", body["campaign_ids"])
-        publishers = _numbers("publisher_ids", body["publisher_ids"])
+        campaigns, publishers = body["campaign_ids"], body["publisher_ids"]
         listed = prepare(OPERATIONS["campaigns.access.list"], query={
             "filters": {"campaignIds": campaigns, "publisherIds": publishers}}, by_arg=False)
         approved = {(int(r["campaign"]["id"]), int(r["publisher"]["id"])) for r in self.hook.records(listed)

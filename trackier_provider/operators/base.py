@@ -111,6 +111,15 @@ def create_once(
     return answer, True
 
 
+def named_for_user(error: TrackierConfigError, keywords: Mapping[str, str]) -> TrackierConfigError:
+    """``error`` with its field named by the operator keyword whose value sits at that place of the request
+    (``keywords``: place -> keyword, e.g. ``{"filters.campaignIds": "campaign_ids"}``), the rest kept."""
+    for place, keyword in sorted(keywords.items(), key=lambda item: -len(item[0])):  # the deepest place first
+        if error.field == place or error.field.startswith((f"{place}[", f"{place}.")):
+            return TrackierConfigError(keyword + error.field[len(place):], error.problem, error.fix)
+    return error
+
+
 def _id_of(record: Mapping[str, Any]) -> Any:
     return record.get("id", record.get("_id"))
 
@@ -268,10 +277,7 @@ class TrackierFetchOperator(TrackierBaseOperator):
             return self.hook.prepare(self.operation, ids=self.request_ids(), query=params,
                                      page_size=self.page_size, prefix="")
         except TrackierConfigError as error:
-            for keyword, place in sorted(self.query_args.items(), key=lambda item: -len(item[1])):  # deepest first
-                if error.field == place or error.field.startswith((f"{place}[", f"{place}.")):
-                    raise TrackierConfigError(keyword + error.field[len(place):], error.problem, error.fix) from None
-            raise
+            raise named_for_user(error, {place: keyword for keyword, place in self.query_args.items()}) from None
 
     def fetch_pages(self, window: Window | None, *, raw: bool) -> Iterable[Sequence[Any]]:
         """The records a page at a time, lazily, everything checked before this returns; with ``raw`` a

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import posixpath
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote, unquote
 
 from trackier_provider.api import API_PREFIX, OPERATIONS, Operation, Pages
@@ -13,7 +13,13 @@ from trackier_provider.api.calls import Call, operation_named, path_operation, p
 from trackier_provider.api.model import dig
 from trackier_provider.exceptions import TrackierConfigError, TrackierResponseError
 from trackier_provider.hooks.retry_policy import IDEMPOTENT_METHODS
-from trackier_provider.operators.base import IF_EXISTS, TrackierFetchOperator, create_once, created_object
+from trackier_provider.operators.base import (
+    IF_EXISTS,
+    TrackierFetchOperator,
+    create_once,
+    created_object,
+    named_for_user,
+)
 from trackier_provider.operators.login import LOGIN
 from trackier_provider.outputs import is_templated
 from trackier_provider.scrubbing import mask_credentials, scrub
@@ -98,6 +104,9 @@ class TrackierOperator(TrackierFetchOperator):
 
     template_fields: Sequence[str] = ("endpoint", "path_params", "query", "data", "exists", "output_path")
     template_fields_renderers = {"path_params": "json", "query": "json", "data": "json", "exists": "json"}
+    #: For declarations built on this operator: the place in the request -> the keyword that fills it
+    #: (``{"data.payout": "payout"}``), so an error names what the user passed.
+    arguments: ClassVar[Mapping[str, str]] = {}
 
     def __init__(
         self,
@@ -207,8 +216,11 @@ class TrackierOperator(TrackierFetchOperator):
         """The operation's call, checked against the catalogue (``TrackierConfigError`` before any request)."""
         if self.path_params is not None and not isinstance(self.path_params, Mapping):
             raise TrackierConfigError("path_params", f"must be a dict, got {type(self.path_params).__name__}")
-        return prepare(OPERATIONS[str(self.operation)], self.path_params, self.query, self.data,
-                       page_size=self.page_size, by_arg=False, prefix="query.")
+        try:
+            return prepare(OPERATIONS[str(self.operation)], self.path_params, self.query, self.data,
+                           page_size=self.page_size, by_arg=False, prefix="query.")
+        except TrackierConfigError as error:
+            raise named_for_user(error, self.arguments) from None
 
     def prepare_call(self, window: Any) -> Call:
         return self._prepare()

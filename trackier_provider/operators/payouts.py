@@ -10,7 +10,7 @@ from trackier_provider.api.calls import prepare
 from trackier_provider.operators.generic import TrackierOperator
 from trackier_provider.outputs import is_templated
 from trackier_provider.scrubbing import scrub
-from trackier_provider.validation import check_choices, check_number
+from trackier_provider.validation import check_choices, check_number, check_text
 from trackier_provider.version_compat import Context
 
 
@@ -37,12 +37,15 @@ class TrackierSetPublisherPayoutOperator(TrackierOperator):
     :param currency: the payout's currency (default: the campaign's).
     """
 
+    arguments = {"path_params.campaign_id": "campaign_id", "data.pubIds": "publisher_id", "data.payout": "payout",
+                 "data.revenue": "revenue", "data.geo": "geo", "data.goalId": "goal_id", "data.currency": "currency"}
+
     def __init__(self, *, campaign_id: Any, publisher_id: Any, payout: Any, revenue: Any,
                  geo: Sequence[str] = ("ALL",), goal_id: Any = None, currency: str | None = None,
                  **kwargs: Any) -> None:
         geos = geo if is_templated(geo) else check_choices("geo", geo) or ["ALL"]
         data = {"payout": payout, "revenue": revenue, "geo": geos, "pubIds": [publisher_id], "goalId": goal_id,
-                "currency": currency}
+                "currency": check_text("currency", currency)}
         super().__init__(operation="campaigns.payouts.create", path_params={"campaign_id": campaign_id},
                          data={k: v for k, v in data.items() if v is not None}, **kwargs)
 

@@ -15,7 +15,7 @@ from trackier_provider.emulator import validation as v
 from trackier_provider.emulator.errors import ApiError, not_found, validation_error
 from trackier_provider.emulator.handlers.common import done, editable, lookup, now_iso
 from trackier_provider.emulator.handlers.objects import INVOICE, TARGETING, TEAM_MEMBER, rule
-from trackier_provider.emulator.handlers.resources import Kind, Obj, array, check_body, hash_of, new_key, table
+from trackier_provider.emulator.handlers.resources import Kind, Obj, array, body_of, hash_of, new_key, table
 from trackier_provider.emulator.http import Response, json_response
 from trackier_provider.emulator.router import Call
 
@@ -41,7 +41,7 @@ def _save_campaign(app: EmulatorApp, campaign: Obj, changes: Obj) -> Obj:
 def campaign_settings(app: EmulatorApp, operation: Operation, call: Call) -> Obj:
     """Thumbnail, S2S and impression tracking, postback settings: the body's fields saved on the campaign."""
     campaign = _campaign(app, call, operation.path_params[0].name)
-    body = check_body(operation, call)
+    body = body_of(operation, call)
     if operation.name == "campaigns.thumbnail.update":
         image = body.get("image")
         if not isinstance(image, dict):
@@ -79,7 +79,7 @@ def _campaigns_of(app: EmulatorApp, refs: Any) -> list[Obj]:
 
 def bulk_status(app: EmulatorApp, operation: Operation, call: Call) -> Obj:
     """``POST /v2/campaigns/status``: one status for many campaigns."""
-    body = check_body(operation, call)
+    body = body_of(operation, call)
     campaigns = _campaigns_of(app, body["campaignIds"])
     for campaign in campaigns:
         _save_campaign(app, campaign, {"status": body["status"]})
@@ -88,7 +88,7 @@ def bulk_status(app: EmulatorApp, operation: Operation, call: Call) -> Obj:
 
 def bulk_edit(app: EmulatorApp, operation: Operation, call: Call) -> Obj:
     """``POST /v2/campaigns/bulkEdit``: status, visibility (``vis``) and currency of many campaigns."""
-    body = check_body(operation, call)
+    body = body_of(operation, call)
     fields = body["fields"]
     if not isinstance(fields, dict):
         raise validation_error('"fields" must be of type object')
@@ -132,7 +132,7 @@ def _payout(app: EmulatorApp, campaign: Obj, body: Obj, key: str, created: str) 
 def payout_create(app: EmulatorApp, operation: Operation, call: Call) -> Obj:
     """``POST /v2/campaigns/{id}/payouts``: a payout appended to the campaign's payouts."""
     campaign = _campaign(app, call)
-    body = check_body(operation, call)
+    body = body_of(operation, call)
     count = len(campaign.get("payouts", []))
     key = f"{campaign['hashId'][:14]}{count + 1 + len(app.store.timeline):010x}"
     while any(p.get("_id") == key for p in campaign.get("payouts", [])):
@@ -147,7 +147,7 @@ def payout_update(app: EmulatorApp, operation: Operation, call: Call) -> Obj:
     campaign = _campaign(app, call)
     index = _payout_index(campaign, call)
     old = campaign["payouts"][index]
-    item = _payout(app, campaign, check_body(operation, call), old["_id"], old["created"])
+    item = _payout(app, campaign, body_of(operation, call), old["_id"], old["created"])
     payouts = [*campaign["payouts"]]
     payouts[index] = item
     _save_campaign(app, campaign, {"payouts": payouts})
@@ -181,7 +181,7 @@ def _rule_index(block: Obj, call: Call) -> int:
 def rules_create(app: EmulatorApp, operation: Operation, call: Call) -> Obj:
     """``POST .../targetings/{id}/rules``: rules appended to the block (at most 100)."""
     scope, block = _block(app, call)
-    items = check_body(operation, call).get("rules")
+    items = body_of(operation, call).get("rules")
     if not isinstance(items, list) or not items:
         raise validation_error('"rules" must be a non-empty array')
     if len(block["rules"]) + len(items) > 100:
@@ -197,7 +197,7 @@ def rule_update(app: EmulatorApp, operation: Operation, call: Call) -> Obj:
     scope, block = _block(app, call)
     index = _rule_index(block, call)
     old = block["rules"][index]
-    item = rule(app, check_body(operation, call), old["_id"]) | {"created": old["created"]}
+    item = rule(app, body_of(operation, call), old["_id"]) | {"created": old["created"]}
     rules = [*block["rules"]]
     rules[index] = item
     table(app, TARGETING).put(scope, block["_id"], block | {"rules": rules, "modified": now_iso(app)})
@@ -219,7 +219,6 @@ def rule_delete(app: EmulatorApp, operation: Operation, call: Call) -> Obj:
 # ----------------------------------------------------------------------------- campaign access
 #: Access entries, keyed ``"<campaign id>:<publisher id>"``; and conversion status changes, by conversion id.
 ACCESS = Kind("Campaign access", "_id")
-STATUS_CHANGES = Kind("Conversion", "id")
 
 
 def access_list(app: EmulatorApp, operation: Operation, call: Call) -> Obj:
@@ -236,7 +235,7 @@ def access_list(app: EmulatorApp, operation: Operation, call: Call) -> Obj:
 
 def access_update(app: EmulatorApp, operation: Operation, call: Call) -> Obj:
     """``POST /v2/campaigns/access``: assign (approved), block (denied), remove or unblock (no entry)."""
-    body = check_body(operation, call)
+    body = body_of(operation, call)
     pairs: list[list[Obj]] = []
     for name, collection in (("campaign_ids", app.store.campaigns), ("publisher_ids", app.store.publishers)):
         found = [app.store.resolve(collection, str(ref)) for ref in array(body, name, required=True)]
@@ -269,7 +268,7 @@ def tracking_link(app: EmulatorApp, operation: Operation, call: Call) -> Respons
     try:
         campaign = _campaign(app, call, "campId")
         publisher = lookup(app, app.store.publishers, call.path_params["pubId"], "Publisher")
-        options = {k: vals[-1] for k, vals in call.params.flat.items()} | check_body(operation, call)
+        options = {k: vals[-1] for k, vals in call.params.flat.items()} | body_of(operation, call)
     except ApiError as error:
         return json_response({"success": False, "error": {"code": int(error.code), "message": error.message}},
                              error.status)
@@ -332,10 +331,8 @@ def find_conversion(app: EmulatorApp, operation: Operation, call: Call) -> Obj:
 
 
 def change_conversion(app: EmulatorApp, operation: Operation, call: Call) -> Obj:
-    """``POST /v2/editConv``: a conversion found by ``id`` or ``txn_id`` + ``date`` gets ``status``.
-
-    The change is kept in the ``Conversion`` table of the catalogue state; the generated log does not show it.
-    """
+    """``POST /v2/editConv``: a conversion found by ``id`` or ``txn_id`` + ``date`` gets ``status``, which the
+    conversion log, ``findConv`` and the reports show from then on (``Store.conversion_statuses``)."""
     p = call.params
     if not (p.text("id") or p.text("click_id") or (p.text("txn_id") and p.text("date"))):
         raise validation_error("id, click_id or txn_id with date is required")
@@ -343,15 +340,15 @@ def change_conversion(app: EmulatorApp, operation: Operation, call: Call) -> Obj
     event = _existing(app, index, p.text("date") if not p.text("id") else None)
     if event is None:
         raise not_found("Conversion")
-    conversion_id = app.traffic.conversions.event_id(event)
-    table(app, STATUS_CHANGES).put("", conversion_id, {"id": conversion_id, "status": p.required("status")})
+    app.store.conversion_statuses[event.index] = str(p.required("status"))
+    app.store.touch()  # cached rows and settled reports show the old status
     return done("Conversion status updated successfully")
 
 
 # ----------------------------------------------------------------------------- network
 def assign_managers(app: EmulatorApp, operation: Operation, call: Call) -> Obj:
     """``POST /v2/publishers/assign-managers``: the team members become the publishers' managers."""
-    body = check_body(operation, call)
+    body = body_of(operation, call)
     managers = []
     for ref in array(body, "manager_ids"):
         member = table(app, TEAM_MEMBER).find("", str(ref))
@@ -392,7 +389,7 @@ def invoice_preview(app: EmulatorApp, operation: Operation, call: Call) -> Obj:
 def send_email(app: EmulatorApp, operation: Operation, call: Call) -> Response | Obj:
     """``POST /v2/smtp/send-email``: errors use the spec's ``{"success": false, "message"}`` envelope."""
     try:
-        body = check_body(operation, call)
+        body = body_of(operation, call)
         v.require(body, "template_name", "user_id")
     except ApiError as error:
         return json_response({"success": False, "message": error.message}, error.status)
@@ -401,7 +398,7 @@ def send_email(app: EmulatorApp, operation: Operation, call: Call) -> Response |
 
 def adjust_stats(app: EmulatorApp, operation: Operation, call: Call) -> Obj:
     """``POST /v2/reports/adjuststats``: checked and acknowledged (generated reports do not change)."""
-    body = check_body(operation, call)
+    body = body_of(operation, call)
     v.of_type(body, "quantity", (int, float), "number")
     lookup(app, app.store.campaigns, str(body["campaignId"]), "Campaign")
     return done("Stats adjusted successfully")

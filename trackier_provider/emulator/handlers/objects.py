@@ -87,9 +87,10 @@ def rule(app: EmulatorApp, body: Any, key: str) -> Obj:
     """Rule -> a targeting rule."""
     if not isinstance(body, dict):
         raise validation_error('"rules" must be an array of objects')
-    v.require(body, *MODELS["Rule"].required)
-    for name, allowed in MODELS["Rule"].choices.items():
-        v.one_of(body, name, tuple(allowed))
+    problems = MODELS["Rule"].problems(body)
+    if problems:
+        name, problem = problems[0]
+        raise validation_error(f'"{name}" {problem}')
     return _stamped(app, {"_id": key, "values": []} | _fields(body, "variable", "logic", "condition", "values",
                                                                "osVersion"))
 

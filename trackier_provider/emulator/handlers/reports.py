@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from trackier_provider.emulator.app import EmulatorApp
 
 CACHE_SIZE = 256
+#: The longest report window the emulator computes (a leap year); a longer one is refused with a 107.
+MAX_REPORT_DAYS = 366
 
 
 def _ids(app: EmulatorApp, p: Params, name: str, collection: Collection[int]) -> frozenset[int]:
@@ -44,6 +46,10 @@ def build_query(app: EmulatorApp, kind: str, p: Params) -> ReportQuery:
         raise validation_error('"end" must be greater than or equal to "start"', variant="error_object")
     if end_day == date.max:  # the window ends at the start of the next day, which does not exist
         raise validation_error(f'"end" must be less than {date.max}', variant="error_object")
+    if (end_day - start_day).days >= MAX_REPORT_DAYS:
+        raise validation_error(
+            f'"start" and "end" may span at most {MAX_REPORT_DAYS} days; request a longer period in parts',
+            variant="error_object")
     if kind in FIXED_GROUPS:
         groups = FIXED_GROUPS[kind]
     else:
@@ -82,16 +88,23 @@ class ReportCache:
 
 
 def report(kind: str, app: EmulatorApp, cache: ReportCache, call: Call) -> dict[str, Any]:
-    """``GET /v2/reports/<kind>`` -> ``{"records": [...]}``."""
-    query = build_query(app, kind, call.params)
-    now = app.clock.timestamp()
-    settled = query.end.timestamp() + app.config.settle_seconds <= now
-    key = (kind, query, app.store.version, id(app.store))
-    rows = cache.get(key) if settled else None
+    """``GET /v2/reports/<kind>`` -> ``{"records": [...]}``.
+
+    Runs on a worker thread (an offloaded route): the store's lock is held only to read the query and the
+    cache, not while the window's events are summed, so other requests are served meanwhile.
+    """
+    with app.store.lock:
+        query = build_query(app, kind, call.params)
+        now = app.clock.timestamp()
+        settled = query.end.timestamp() + app.config.settle_seconds <= now
+        key = (kind, query, app.store.version, id(app.store))
+        rows = cache.get(key) if settled else None
+        traffic = app.traffic
     if rows is None:
-        rows = aggregate(app.traffic, query, now)
+        rows = aggregate(traffic, query, now)
         if settled:
-            cache.put(key, rows)
+            with app.store.lock:
+                cache.put(key, rows)
     return {"records": rows}
 
 
@@ -99,4 +112,5 @@ def register(router: Router, app: EmulatorApp) -> None:
     """Wire the aggregate reports (validation errors use the spec's single-object ``errors``)."""
     cache = ReportCache()
     for kind in ("campaign", "publisher", "advertiser", "daily", "goal", "custom", "subid"):
-        router.add("GET", f"/v2/reports/{kind}", partial(report, kind, app, cache), variant="error_object")
+        router.add("GET", f"/v2/reports/{kind}", partial(report, kind, app, cache), variant="error_object",
+                   offload=True)

@@ -23,8 +23,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from trackier_provider.api import MODELS, OPERATIONS, Operation
-from trackier_provider.emulator import validation as v
+from trackier_provider.api import OPERATIONS, Operation
 from trackier_provider.emulator.errors import Variant, not_found, validation_error
 from trackier_provider.emulator.handlers.common import done, lookup, now_iso
 from trackier_provider.emulator.paging import offset_page
@@ -142,17 +141,10 @@ def check_query(operation: Operation, call: Call) -> None:
             raise validation_error(f'"{param.name}" is required', variant=call.route.variant)
 
 
-def check_body(operation: Operation, call: Call) -> Obj:
-    """The body (``{}`` for operations without one), its model's required and enumerated fields checked."""
-    if operation.body is None:
-        return {}
-    body = form(call)
-    model = MODELS[operation.body]
-    v.require(body, *model.required)
-    for name, allowed in model.choices.items():
-        if name in body and body[name] not in allowed and str(body[name]) not in map(str, allowed):
-            raise validation_error(f'"{name}" must be one of [{", ".join(map(str, allowed))}]')
-    return body
+def body_of(operation: Operation, call: Call) -> Obj:
+    """The body (``{}`` for operations without one); the application has already checked it against the
+    operation's body model (``BodyModel.problems``) before the endpoint runs."""
+    return form(call) if operation.body is not None else {}
 
 
 def array(body: Obj, name: str, *, required: bool = False) -> list[Any]:
@@ -253,7 +245,7 @@ def crud(kind: Kind, action: str) -> Handler:
         step = creating if action == "create" else updating
 
         def write(app: EmulatorApp, operation: Operation, call: Call) -> Obj:
-            return step(kind, app, operation, call, check_body(operation, call))
+            return step(kind, app, operation, call, body_of(operation, call))
 
         return write
     read = {"list": listing, "get": getting, "delete": deleting}[action]
@@ -276,6 +268,6 @@ def register_table(router: Router, app: EmulatorApp, routes: dict[str, Handler],
 
 
 __all__ = [
-    "Kind", "Table", "array", "check_body", "check_query", "crud", "form", "hash_of", "nest", "paged",
+    "Kind", "Table", "array", "body_of", "check_query", "crud", "form", "hash_of", "nest", "paged",
     "register_table", "table",
 ]

@@ -59,7 +59,8 @@ def list_users(kind: UserKind, app: EmulatorApp, call: Call) -> dict[str, Any]:
         return all(text in str(row.get(name, "")).lower() for name, text in texts.items())
 
     page, total = keyset_page(kind.collection(app).all(), last_id, limit, keep)
-    return {kind.plural: page, "lastId": page[-1]["id"] if page else None,
+    # an empty page repeats the requested lastId: the spec types lastId as an integer, never null
+    return {kind.plural: page, "lastId": page[-1]["id"] if page else last_id,
             "pagination": {"totalCount": total, "perPage": limit}}
 
 
