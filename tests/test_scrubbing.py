@@ -15,7 +15,7 @@ from tests.conftest import CANARY_KEY, connection_json
 from tests.operators.conftest import RecordingTI
 from trackier_provider.exceptions import TrackierAPIError
 from trackier_provider.operators.generic import TrackierOperator
-from trackier_provider.scrubbing import REDACTED, is_secret_name, redact_url, scrub, scrub_text
+from trackier_provider.scrubbing import REDACTED, is_secret_name, mask_credentials, redact_url, scrub, scrub_text
 
 CANARY_TOKEN = "tok-canary-91b2c3d4e5f6"
 CANARY_PASSWORD = "Pw-canary@2026"
@@ -256,3 +256,9 @@ def test_a_value_ends_where_its_parameter_ends(text, clean) -> None:
 
 def test_credentials_that_are_not_text_are_removed_too() -> None:
     assert scrub({"token": 123456789, "pin_secret": True, "auth": None, "id": 1}) == {"id": 1}
+
+
+def test_a_request_body_is_registered_with_the_masker(real_masker) -> None:
+    """``mask_credentials``: what a task sends (the generic operator's data and query) is masked in logs."""
+    mask_credentials({"name": "kept-name-01", "password": "body-canary-01", "nested": {"api_key": "body-canary-02"}})
+    assert real_masker.redact("body-canary-01 body-canary-02 kept-name-01") == "*** *** kept-name-01"
