@@ -14,7 +14,7 @@ help:
 	@echo "make airflow      Airflow standalone with the example DAGs, pointed at the emulator"
 	@echo "make integration  real scheduler + triggerer run of report_pull"
 	@echo "make cluster      a distributed Airflow on loopback: Celery workers, PostgreSQL, Redis, S3"
-	@echo "make bench        print the benchmark figures"
+	@echo "make bench        print the benchmark figures and draw the throughput charts (docs/performance/)"
 	@echo "make docs         the documentation site in build/docs/html (warnings are errors)"
 	@echo "AIRFLOW_VERSION=2.11.2 VENV=.venv-airflow2 make pytest   the suite on Airflow 2.11"
 
@@ -69,8 +69,18 @@ docs: $(DOCS_STAMP)
 	rm -rf build/docs
 	$(BIN)/python -m sphinx -W --keep-going -q -b html docs build/docs/html
 
-bench: venv
-	@for script in benchmarks/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+# The bench extra (matplotlib, fastjsonschema) goes into the same venv, installed on first use. The throughput
+# benchmark also draws its charts into docs/performance/ (shown by docs/performance.md).
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e ".[bench]"
+	@touch $@
+
+bench: $(BENCH_STAMP)
+	@for script in benchmarks/[!_]*.py; do echo "== $$script"; \
+		case $$script in *export_throughput.py) args="--charts docs/performance";; *) args="";; esac; \
+		$(BIN)/python $$script $$args || exit 1; done
 
 clean:
 	rm -rf .venv .venv-airflow2 .airflow-home demo-output build dist .mypy_cache .ruff_cache .pytest_cache *.egg-info

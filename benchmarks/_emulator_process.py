@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 API_KEY = "bench-key"
+#: The process id of each running emulator by its base URL (a benchmark may read the server's own CPU time).
+PIDS: dict[str, int] = {}
 
 
 def free_port() -> int:
@@ -42,7 +44,9 @@ def emulator_process(*options: str) -> Iterator[str]:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError("the emulator did not start") from None
                 time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
+        url = f"http://127.0.0.1:{port}"
+        PIDS[url] = process.pid
+        yield url
     finally:
         process.terminate()
         process.wait(timeout=30)

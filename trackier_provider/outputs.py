@@ -3,8 +3,9 @@
 Targets are local paths, fsspec URLs (``s3://``, ``gs://``, ``memory://``, ``file://``, ...) resolved with
 fsspec's default credentials, or an ``ObjectStoragePath`` (which brings its Airflow connection).
 
-- Streaming: records are written a page (or a batch) at a time as they arrive, so memory is bounded by a
-  page, however many rows.
+- Streaming: records are written a page (or a batch) at a time as they arrive, so memory is bounded by the page
+  being written plus the answers fetched ahead (``max_bytes_ahead``, see ``TrackierHook.iter_pages``), however
+  many rows. JSON Lines pages read raw are written as the server's bytes (``msgspec.Raw``), never re-encoded.
 - Checked first: the format comes from ``output_format`` or the file's extension, and an extension this module
   does not write (``.parquet``, ``.xlsx``, ``.json``, ``.zst``, ...) or a path ending in ``/`` is refused by
   ``output_spec`` without any I/O (so in an operator's ``__init__`` for a static path). An existing directory
@@ -38,8 +39,9 @@ from itertools import islice
 from typing import IO, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
+import msgspec
+
 from trackier_provider.exceptions import TrackierConfigError
-from trackier_provider.hooks.envelopes import RawJson
 from trackier_provider.validation import check_text
 
 log = logging.getLogger(__name__)
@@ -230,13 +232,16 @@ def _write_stream(raw: IO[bytes], spec: OutputSpec, pages: Iterable[Sequence[Any
     try:
         if spec.format == "jsonl":  # written in slices of a page: one write per slice, not per record
             for page in pages:
-                # Records read raw (``RawJson``) are written as the server sent them, not re-encoded.
-                as_sent = bool(page) and type(page[0]) is RawJson
+                # Records kept as sent (``msgspec.Raw``, one line each) are written as the server's bytes.
+                as_sent = bool(page) and type(page[0]) is msgspec.Raw
                 for start in range(0, len(page), WRITE_SLICE):
                     part = page[start:start + WRITE_SLICE]
-                    lines = part if as_sent else map(_JSON_LINE, part)
-                    stream.write(("\n".join(lines) + "\n").encode("utf-8"))
+                    if as_sent:
+                        stream.write(b"\n".join([*part, b""]))  # the empty last item ends the last line
+                    else:
+                        stream.write(("\n".join(map(_JSON_LINE, part)) + "\n").encode("utf-8"))
                 rows += len(page)
+                page = part = ()  # dropped before the next page is fetched and decoded, not after it
             return rows
         text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=False)
         try:

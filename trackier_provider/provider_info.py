@@ -49,6 +49,11 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
         "schema": {"type": ["integer", "null"], "default": 4},
         "description": "Pages of a long list requested while earlier ones are written (1 = one at a time).",
     },
+    "max_bytes_ahead": {
+        "label": "Bytes held ahead",
+        "schema": {"type": ["integer", "null"], "default": 67108864},
+        "description": "Answers of pages fetched ahead are held up to this many bytes in all (default 64 MiB).",
+    },
     "page_size": {
         "label": "Page size",
         "schema": {"type": ["integer", "null"]},
@@ -85,6 +90,7 @@ UI_FIELD_BEHAVIOUR: dict[str, Any] = {
         "reports_per_minute": "200",
         "logs_per_minute": "60",
         "max_parallel_pages": "4",
+        "max_bytes_ahead": "67108864",
         "page_size": "1000",
         "panel_url": "https://yournetwork.trackier.com",
         "allow_insecure_http": "false",

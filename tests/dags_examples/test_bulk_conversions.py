@@ -26,7 +26,9 @@ def test_bulk_conversions_reports_the_job(emu, examples_env: Path) -> None:
     assert xcom(dag_run, "wait_for_job") == {"rows": 5, "inserted": 4, "updated": 0, "errors": 1}
     assert xcom(dag_run, "report_job") == {"job_id": job_id, "rows": 5, "inserted": 4, "updated": 0, "errors": 1}
     polls = [r for r in emu.requests if r["path"] == f"/v2/jobs/{job_id}"]
-    assert len(polls) >= 2  # one check on the worker, then the trigger
+    # One check on the worker, then the trigger's while the job runs; on a slow machine the one-second job can
+    # be done at the first check, which needs no deferral (tests/sensors/test_dag_test.py defers on a held clock).
+    assert polls and all(r["method"] == "GET" for r in polls)
 
 
 def test_bulk_conversions_takes_the_file_from_the_run_config(emu, examples_env: Path, tmp_path: Path) -> None:

@@ -96,13 +96,15 @@ PAGE_TEXT = (
 def test_a_page_keeps_each_record_as_sent() -> None:
     import json
 
-    from trackier_provider.hooks.envelopes import RawJson, decode_page
+    import msgspec
+
+    from trackier_provider.hooks.envelopes import decode_page, record_value
 
     page = decode_page(PAGE_TEXT.encode(), "conversions", status=200, method="GET", endpoint="/x")
     records = page["conversions"]
-    assert all(type(r) is RawJson for r in records)
-    assert records[1] == '{"id":"b","tags":["x",{"y":null}]}'  # byte for byte, not re-encoded
-    assert [json.loads(r) for r in records] == json.loads(PAGE_TEXT)["conversions"]
+    assert all(type(r) is msgspec.Raw for r in records)
+    assert bytes(records[1]) == b'{"id":"b","tags":["x",{"y":null}]}'  # byte for byte, not re-encoded
+    assert [record_value(r) for r in records] == json.loads(PAGE_TEXT)["conversions"]
     assert page["pagination"] == {"perPage": 2, "total": 9}
 
 
@@ -114,7 +116,7 @@ def test_a_pretty_printed_record_becomes_one_line() -> None:
     text = '{"data": {"page": 1, "changedCampaigns": [\n  {\n    "id": 1,\n    "t": "a\\nb"\n  }\n]}}'
     page = decode_page(text.encode(), "data.changedCampaigns", status=200, method="GET", endpoint="/x")
     (record,) = page["data"]["changedCampaigns"]
-    assert "\n" not in record and json.loads(record) == {"id": 1, "t": "a\nb"}
+    assert b"\n" not in bytes(record) and json.loads(bytes(record)) == {"id": 1, "t": "a\nb"}
     assert page["data"]["page"] == 1
 
 

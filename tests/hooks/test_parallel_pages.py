@@ -113,6 +113,31 @@ def test_pages_ahead_never_exceed_the_bound(hook, trackier_conn, monkeypatch, de
     assert all(ahead <= depth for ahead in watch.ahead)  # ... and never passed
 
 
+def test_pages_ahead_are_bounded_by_bytes(hook, trackier_conn, monkeypatch):
+    import requests
+
+    # The size of one answer, measured over HTTP like the hook reads it.
+    one = requests.get(hook.url(CONVERSIONS_PATH), params={**DAY, "limit": PAGE, "page": 2}, headers=hook.headers())
+    page_bytes = len(one.content)
+    watch = Watch(hook, monkeypatch)
+    bound = int(page_bytes * 2.5)  # room for two pages ahead, not three
+    pages = list(watch.pages("conversions.list", DAY, page_size=PAGE, max_parallel_pages=8, max_bytes_ahead=bound))
+    assert len(pages) > 8
+    assert max(watch.ahead) == 2  # two pages' bytes ahead, although 8 pages were allowed ...
+    assert watch.most_in_flight <= 2  # ... and never more requests at once
+    flat = [i for page in pages for i in _ids(page)]
+    assert len(flat) == len(set(flat))
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True, 2**41])
+def test_max_bytes_ahead_is_checked_before_any_request(hook, trackier_conn, bad):
+    from trackier_provider.exceptions import TrackierConfigError
+
+    with pytest.raises(TrackierConfigError, match="max_bytes_ahead"):
+        next(hook.pages("conversions.list", query=DAY, max_bytes_ahead=bad))
+    assert trackier_conn.requests == []
+
+
 HOURS = {"start": "2026-11-20 00:00:00", "end": "2026-11-20 02:59:59"}
 
 

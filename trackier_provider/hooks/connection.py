@@ -21,6 +21,8 @@ DEFAULT_MAX_RETRIES = 5
 DEFAULT_REPORTS_PER_MINUTE = 200.0
 DEFAULT_MAX_PARALLEL_PAGES = 4
 MAX_PARALLEL_PAGES = 16
+#: Bytes of answers a paged read holds ahead of the page being consumed (``TrackierHook.iter_pages``).
+DEFAULT_MAX_BYTES_AHEAD = 64 * 2**20
 #: ``validate_responses``: check answers against the provider's schemas (``trackier_provider.schemas.validation``).
 VALIDATE_MODES = ("off", "warn", "fail")
 #: The connection extra that lets the key travel over plain ``http://`` to a host that is not loopback.
@@ -43,6 +45,7 @@ class ClientSettings:
     reports_per_minute: float | None = DEFAULT_REPORTS_PER_MINUTE
     logs_per_minute: float | None = None
     max_parallel_pages: int = DEFAULT_MAX_PARALLEL_PAGES
+    max_bytes_ahead: int = DEFAULT_MAX_BYTES_AHEAD
     validate_responses: str = "off"
 
     def rate(self, group: str) -> float | None:
@@ -66,6 +69,7 @@ SETTING_BOUNDS: dict[str, dict[str, Any]] = {
     "reports_per_minute": {"at_least": 0.01, "at_most": 600_000},
     "logs_per_minute": {"at_least": 0.01, "at_most": 600_000},
     "max_parallel_pages": {"whole": True, "at_least": 1, "at_most": MAX_PARALLEL_PAGES},
+    "max_bytes_ahead": {"whole": True, "above": 0, "at_most": 2**40},
 }
 
 
@@ -205,6 +209,9 @@ def settings_from_connection(conn: Any, **overrides: Any) -> ClientSettings:
         logs_per_minute=settings["logs_per_minute"],
         max_parallel_pages=(
             settings["max_parallel_pages"] if settings["max_parallel_pages"] is not None else DEFAULT_MAX_PARALLEL_PAGES
+        ),
+        max_bytes_ahead=(
+            settings["max_bytes_ahead"] if settings["max_bytes_ahead"] is not None else DEFAULT_MAX_BYTES_AHEAD
         ),
         validate_responses=settings["validate_responses"] or "off",
     )

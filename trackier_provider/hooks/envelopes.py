@@ -5,11 +5,13 @@ Shared by the synchronous hook and the async triggers so both raise the same typ
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Mapping
-from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import msgspec
 
 from trackier_provider.exceptions import (
     TrackierAPIError,
@@ -40,9 +42,12 @@ def _quote(text: str) -> str:
 
 
 def decode_json(body: bytes | str, *, status: int, method: str, endpoint: str) -> Any:
-    """Decode a JSON body, or raise ``TrackierResponseError`` quoting at most its first 200 characters."""
-    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
-    if not text.strip():
+    """Decode a JSON body, or raise ``TrackierResponseError`` quoting at most its first 200 characters.
+
+    Text that is not Unicode (bytes that are not UTF-8, a lone UTF-16 surrogate escape such as ``"\\ud800"``)
+    is an error naming where it sits (``conversions[17].sub1``), never replaced: see ``encoding_error``.
+    """
+    if not body.strip():
         raise TrackierResponseError(
             "the response body was empty where JSON was expected",
             status=status,
@@ -50,98 +55,146 @@ def decode_json(body: bytes | str, *, status: int, method: str, endpoint: str) -
             endpoint=endpoint,
         )
     try:
-        return json.loads(text)
+        return _DECODE(body)
+    except msgspec.DecodeError:
+        raise _undecodable(body, status=status, method=method, endpoint=endpoint) from None
+
+
+def _undecodable(body: bytes | str, *, status: int, method: str, endpoint: str) -> TrackierResponseError:
+    """The error for a body msgspec refused: its text is not Unicode (``encoding_error``), or it is not JSON."""
+    error = encoding_error(body, status=status, method=method, endpoint=endpoint)
+    if error is not None:
+        return error
+    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+    return TrackierResponseError(
+        f"the response was not valid JSON (a proxy page or a cut-off body?): {_quote(text)}",
+        status=status,
+        method=method,
+        endpoint=endpoint,
+    )
+
+
+#: One decoder each, built once (msgspec decoders are reusable and thread-safe).
+_DECODE = msgspec.json.Decoder().decode
+_FIELDS = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
+_ITEMS = msgspec.json.Decoder(list[msgspec.Raw]).decode
+#: Bytes validated as UTF-8 at a time, when a body is not pure ASCII (bounds the text made only to be dropped).
+_UTF8_CHUNK = 1 << 20
+
+
+def _first_invalid_utf8(body: bytes) -> int | None:
+    """The offset of the first byte of ``body`` that is not valid UTF-8, or None (pure ASCII: one C scan)."""
+    if body.isascii():
+        return None
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(body)
+    for start in range(0, len(view), _UTF8_CHUNK):
+        try:
+            decoder.decode(view[start:start + _UTF8_CHUNK], final=start + _UTF8_CHUNK >= len(view))
+        except UnicodeDecodeError as exc:
+            return start + exc.start
+    return None
+
+
+def _not_unicode(value: Any, path: str) -> str | None:
+    """The JSON path of the first string (or key) in a decoded value that cannot be encoded as UTF-8."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or "(answer)"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _not_unicode(key, f"{path}.{key!r} (a key)".lstrip(".")) or _not_unicode(
+                item, f"{path}.{key}" if path else str(key)
+            )
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _not_unicode(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None
+
+
+def encoding_error(body: bytes | str, *, status: int, method: str, endpoint: str) -> TrackierResponseError | None:
+    """The error for a JSON body whose text is not Unicode, naming where (e.g. ``conversions[17].sub1``: the
+    18th record of the page), or None when the body is not JSON at all (or its text is fine).
+
+    Such text is never written: replaced (U+FFFD) it would change the record silently, and a lone surrogate
+    cannot be encoded to any output. Only called for a body msgspec refused, so its cost does not matter."""
+    raw = body.encode("utf-8", errors="surrogatepass") if isinstance(body, str) else body
+    invalid = _first_invalid_utf8(raw)
+    try:  # invalid bytes become lone surrogates (U+DC80..U+DCFF) here, as lone surrogate escapes do in json
+        payload = json.loads(raw.decode("utf-8", errors="surrogateescape"))
     except ValueError:
-        raise TrackierResponseError(
-            f"the response was not valid JSON (a proxy page or a cut-off body?): {_quote(text)}",
-            status=status,
-            method=method,
-            endpoint=endpoint,
-        ) from None
+        return None
+    where = _not_unicode(payload, "")
+    if where is None:
+        return None
+    what = (
+        f"bytes that are not UTF-8 (the first at byte {invalid})" if invalid is not None
+        else "a lone UTF-16 surrogate escape (half of a character)"
+    )
+    return TrackierResponseError(
+        f"the answer holds text that is not Unicode at {where}: {what}. Nothing of it is written (it would "
+        "have to be changed or would not encode); the server's data needs repair.",
+        status=status,
+        method=method,
+        endpoint=endpoint,
+    )
 
 
-class RawJson(str):
-    """One record of a page, kept as the JSON text the server sent (one line, no surrounding whitespace):
-    a JSON Lines export writes it as it came instead of decoding and encoding it again. The text was
-    scanned as valid JSON when the page was read."""
-
-    __slots__ = ()
-
-
-_WHITESPACE = " \t\n\r"
-#: json's C scanner: decodes one value starting at an index and returns it with the index after it.
-_SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
-
-
-def _skip(text: str, index: int) -> int:
-    while index < len(text) and text[index] in _WHITESPACE:
-        index += 1
-    return index
-
-
-def _expect(text: str, index: int, char: str) -> int:
-    index = _skip(text, index)
-    if index >= len(text) or text[index] != char:
-        raise ValueError(f"expected {char!r} at {index}")
-    return index + 1
-
-
-def _records(text: str, index: int) -> tuple[list[RawJson], int]:
-    """The elements of the JSON array starting at ``index`` as ``RawJson`` slices, and the index after it."""
-    index = _expect(text, index, "[")
-    out: list[RawJson] = []
-    index = _skip(text, index)
-    if index < len(text) and text[index] == "]":
-        return out, index + 1
-    while True:
-        value, end = _SCAN(text, index)
-        piece = text[index:end]
-        if "\n" in piece or "\r" in piece:  # pretty-printed: one line per record is what JSON Lines needs
-            piece = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        out.append(RawJson(piece))
-        index = _skip(text, end)
-        if index < len(text) and text[index] == ",":
-            index = _skip(text, index + 1)
-            continue
-        return out, _expect(text, index, "]")
-
-
-def _object(text: str, index: int, path: list[str]) -> tuple[dict[str, Any], int]:
-    """The JSON object at ``index``, decoded, except the array at ``path`` (a key path into it): kept raw."""
-    index = _expect(text, index, "{")
+def _split(raw: Any, path: list[str]) -> dict[str, Any]:
+    """The JSON object ``raw``, decoded, except the array at ``path`` (a key path into it): a list of
+    ``msgspec.Raw``, each the bytes of one record as sent. ``msgspec.DecodeError`` when it is no such object."""
     out: dict[str, Any] = {}
-    index = _skip(text, index)
-    if index < len(text) and text[index] == "}":
-        return out, index + 1
-    while True:
-        index = _expect(text, index, '"')
-        key, index = scanstring(text, index)
-        index = _skip(text, _expect(text, index, ":"))
-        if path and key == path[0] and len(path) == 1 and index < len(text) and text[index] == "[":
-            out[key], index = _records(text, index)
-        elif path and key == path[0] and len(path) > 1 and index < len(text) and text[index] == "{":
-            out[key], index = _object(text, index, path[1:])
+    for key, value in _FIELDS(raw).items():
+        if key != path[0]:
+            out[key] = _DECODE(value)
+        elif len(path) == 1:
+            out[key] = _ITEMS(value)
         else:
-            out[key], index = _SCAN(text, index)
-        index = _skip(text, index)
-        if index < len(text) and text[index] == ",":
-            index += 1
-            continue
-        return out, _expect(text, index, "}")
+            out[key] = _split(value, path[1:])
+    return out
+
+
+def _one_line(record: msgspec.Raw) -> msgspec.Raw:
+    """A record whose JSON spans lines (pretty-printed), as one line: JSON Lines needs one record per line."""
+    text = bytes(record)
+    if b"\n" in text or b"\r" in text:
+        return msgspec.Raw(msgspec.json.format(text, indent=0))
+    return record
 
 
 def decode_page(body: bytes, records_key: str, *, status: int, method: str, endpoint: str) -> Any:
     """Decode a list answer like ``decode_json``, but keep each record under ``records_key`` (dotted) as the
-    ``RawJson`` text the server sent. Anything that is not such an object (an error envelope, a malformed
-    page) is decoded plainly, so the usual checks judge it."""
-    text = body.decode("utf-8", errors="replace")
+    bytes the server sent (a ``msgspec.Raw``: never decoded here, written to JSON Lines as it came). Anything
+    that is not such an object (an error envelope, a malformed page) is decoded plainly, so the usual checks
+    judge it.
+
+    The whole body is still validated: its JSON syntax (by msgspec, while splitting it into records), lone
+    surrogate escapes (msgspec refuses them) and its bytes as UTF-8 (a C scan when it is pure ASCII)."""
     try:
-        payload, end = _object(text, _skip(text, 0), records_key.split("."))
-        if _skip(text, end) != len(text):
-            raise ValueError("extra data")
-    except (ValueError, StopIteration):
-        return decode_json(text, status=status, method=method, endpoint=endpoint)
+        payload = _split(body, records_key.split("."))
+    except msgspec.DecodeError:
+        return decode_json(body, status=status, method=method, endpoint=endpoint)
+    if _first_invalid_utf8(body) is not None:
+        raise _undecodable(body, status=status, method=method, endpoint=endpoint)
+    if b"\n" in body or b"\r" in body:  # whitespace between tokens; inside a string it is escaped
+        parent = payload
+        *above, last = records_key.split(".")
+        for part in above:
+            parent = parent[part]
+        parent[last] = [_one_line(record) for record in parent[last]]
     return payload
+
+
+def record_value(record: Any) -> Any:
+    """A record decoded: one kept as sent (``msgspec.Raw``) is decoded, any other is returned as it is."""
+    return _DECODE(record) if type(record) is msgspec.Raw else record
 
 
 def _first_error(payload: Any) -> dict[str, Any]:

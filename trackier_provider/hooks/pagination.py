@@ -26,6 +26,7 @@ from typing import Any
 from trackier_provider.api.calls import check_limit
 from trackier_provider.api.model import Pages, dig
 from trackier_provider.exceptions import TrackierPaginationError, TrackierResponseError
+from trackier_provider.hooks.envelopes import record_value
 
 #: Inspects a decoded answer and raises ``TrackierResponseError`` when it is malformed.
 Check = Callable[[Any], None]
@@ -87,7 +88,7 @@ def announced_total(pages: Pages, path: str, body: Any) -> int | None:
 
 
 def _fingerprint(records: list[Any]) -> tuple[Any, ...]:
-    first, last = records[0], records[-1]
+    first, last = record_value(records[0]), record_value(records[-1])  # records kept as sent: decoded
 
     def ident(record: Any) -> Any:
         if isinstance(record, Mapping) and (record.get("id") is not None or record.get("_id") is not None):
@@ -108,7 +109,7 @@ def _next_cursor(pages: Pages, path: str, body: Any, records: list[Any], cursor:
     """The cursor for the next request, or None when this was the last page."""
     if pages.style == "keyset":
         last = body.get("lastId") if isinstance(body, Mapping) else None
-        final = json.loads(records[-1]) if isinstance(records[-1], str) else records[-1]  # a RawJson record
+        final = record_value(records[-1])
         if last in (None, "", 0) and isinstance(final, Mapping):
             last = final.get("id")
         return last if last not in (None, "") else None
@@ -132,7 +133,7 @@ def iter_pages(
     *,
     limit: int | None = None,
     start: StartPage | None = None,
-    depth: int = 1,
+    depth: int | Callable[[], int] = 1,
 ) -> Iterator[list[Any]]:
     """Yield each page's records (a list), in order, until the last page.
 
@@ -140,7 +141,8 @@ def iter_pages(
     only when the previous one has been consumed (strictly sequential). With ``start`` (which begins a
     request in the background and returns its completion), the next page is requested before the current
     one is yielded, so waiting overlaps the consumer's work; and a page-numbered endpoint whose total is
-    known keeps up to ``depth`` pages in flight. At most ``depth`` pages are held besides the one yielded.
+    known keeps up to ``depth`` pages in flight (a number, or a function asked each time, e.g. a bound in
+    bytes). At most ``depth`` pages are held besides the one yielded.
     """
     limit = check_limit(pages, limit, path)
     base = dict(params or {})
@@ -202,6 +204,6 @@ def iter_pages(
         total = announced_total(pages, path, body) if pages.style == "page" and start is not None else None
         if total is not None:
             last_page = -(-total // _per_page(body, limit, records))
-            while len(pending) < depth and pending[-1][0] < last_page:
+            while len(pending) < (depth() if callable(depth) else depth) and pending[-1][0] < last_page:
                 launch(pending[-1][0] + 1)
         yield records

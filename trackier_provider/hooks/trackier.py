@@ -8,16 +8,17 @@ repeat is harmless. ``request(method, path)`` is the escape hatch for what the c
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from functools import partial
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 import tenacity
 
-from trackier_provider.api.calls import Call, check_limit, operation_named, path_operation, prepare
+from trackier_provider.api.calls import Call, operation_named, path_operation, prepare
 from trackier_provider.api.generated import TrackierApi
 from trackier_provider.api.model import Operation
 from trackier_provider.exceptions import (
@@ -61,11 +62,32 @@ if TYPE_CHECKING:
 USER_AGENT = f"airflow-provider-trackier/{__version__}"
 API_KEY_HEADER = "X-Api-Key"
 DEFAULT_RETRY_DEADLINE = 300.0
-#: Records a paged read holds ahead of the one being consumed (pages in flight x page size), at most.
-MAX_RECORDS_AHEAD = 20_000
 MAX_RETRY_DEADLINE = 86_400.0
 
 log = logging.getLogger(__name__)
+
+
+#: ``mallopt``'s parameter for the size from which glibc maps an allocation of its own (``M_MMAP_THRESHOLD``).
+_M_MMAP_THRESHOLD = -3
+#: Answers this large or larger get pages of their own from the system, given back when they are dropped.
+MAPPED_ANSWER_BYTES = 1 << 20
+
+
+@cache
+def _map_large_answers() -> None:
+    """perf: on glibc, allocations of ``MAPPED_ANSWER_BYTES`` or more are mapped from the system and returned
+    to it when freed; done once per process, before the first page is fetched ahead.
+
+    glibc raises its mmap threshold after the first large block is freed (up to 32 MiB), so answers of several
+    MiB read in worker threads were then carved from the heaps, where they fragment instead of being returned:
+    a 200,000-row export's peak RSS grew by 121-145 MB, 63-65 MB with the threshold fixed
+    (docs/performance.md). This fixes the threshold for the whole process; smaller allocations are unchanged.
+    A C library without ``mallopt`` (musl, macOS) is left as it is."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (AttributeError, OSError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, MAPPED_ANSWER_BYTES)
 
 
 def _is_retryable(exc: BaseException, idempotent: bool) -> bool:
@@ -291,19 +313,24 @@ class TrackierHook(BaseHook):
         query: Mapping[str, Any] | None = None,
         page_size: int | None = None,
         max_parallel_pages: int | None = None,
+        max_bytes_ahead: int | None = None,
         raw: bool = False,
     ) -> Iterator[list[Any]]:
         """The records of a list operation a page at a time, in order, lazily (see ``hooks.pagination``); a list
         that is not paged comes as one page. Everything is checked when this is called, before any request.
 
-        With ``raw`` each record is the JSON text the server sent (``envelopes.RawJson``, a ``str``), for
-        exports to JSON Lines that write it as it came; otherwise records are decoded.
+        With ``raw`` each record is the bytes the server sent (a ``msgspec.Raw``, see
+        ``envelopes.decode_page``), for exports to JSON Lines that write it as it came; otherwise records are
+        decoded.
 
         With ``max_parallel_pages`` above 1 (default: the connection's, else 4) the next page is requested
-        while the current one is consumed, and a page-numbered list whose total is known has more pages in
-        flight: up to that many, and at most ``MAX_RECORDS_AHEAD`` records ahead (two pages of 10,000), each
-        under the same budget; a page that fails or comes back malformed is fetched again with the full retry
-        policy. ``1`` requests each page only after the previous one was consumed.
+        while the current one is consumed, and a page-numbered list whose total is known has up to that many
+        pages in flight, each under the same budget; a page that fails or comes back malformed is fetched
+        again with the full retry policy. ``1`` requests each page only after the previous one was consumed.
+        The answers held ahead of the page being consumed (in flight or waiting) are bounded by
+        ``max_bytes_ahead`` (default: the connection's, else 64 MiB): the pages ahead times the largest answer
+        seen so far stay within it, so large pages get fewer pages ahead (never fewer than one). 4 pages of
+        10,000 conversions (about 12 MiB each) are all in flight by default.
         """
         checked = self.prepare(operation, ids=ids, query=query, page_size=page_size)
         op = checked.operation
@@ -311,10 +338,11 @@ class TrackierHook(BaseHook):
         if records is None:
             raise TrackierConfigError("operation", f"{op.name} does not list records", "Use call() for it.")
         parallel = check_number("max_parallel_pages", max_parallel_pages, **SETTING_BOUNDS["max_parallel_pages"])
+        ahead = check_number("max_bytes_ahead", max_bytes_ahead, **SETTING_BOUNDS["max_bytes_ahead"])
         raw_records = records if raw else None
         if op.pages is None:
             return self._single_page(op, checked, raw_records)
-        return self._paged(op, checked, parallel, raw_records)
+        return self._paged(op, checked, parallel, ahead, raw_records)
 
     def records(self, operation: Operation | Call | str, **kwargs: Any) -> Iterator[Any]:
         """The records of a list operation one at a time, in order (pages as in ``pages``)."""
@@ -328,17 +356,18 @@ class TrackierHook(BaseHook):
         yield records_of(answer, key, call.path)
 
     def _paged(
-        self, op: Operation, call: Call, parallel: int | None, raw_records: str | None
+        self, op: Operation, call: Call, parallel: int | None, ahead: int | None, raw_records: str | None
     ) -> Iterator[list[Any]]:
         pages = op.pages
         assert pages is not None
         size = call.page_size if call.page_size is not None else self.settings.page_size
         if parallel is None:
             parallel = self.settings.max_parallel_pages
-        # Memory is bounded by the records held ahead, not only by the pages: large pages get fewer of them.
-        per_page = check_limit(pages, size, call.path) or 0
-        if per_page:
-            parallel = max(1, min(parallel, MAX_RECORDS_AHEAD // per_page))
+        bound = ahead if ahead is not None else self.settings.max_bytes_ahead
+        largest = [0]  # perf: bytes of the largest answer read so far; the pages ahead are bounded by bytes
+
+        def depth() -> int:
+            return max(1, min(parallel, bound // max(largest[0], 1)))
 
         def fetch(request: dict[str, Any], check: Check) -> Any:
             return self._request(op, call.path, request, None, idempotent=True, check=check, raw_records=raw_records)
@@ -346,14 +375,15 @@ class TrackierHook(BaseHook):
         if parallel == 1:
             yield from iter_pages(fetch, pages, call.path, call.params, limit=size)
             return
+        _map_large_answers()
         pool = ThreadPoolExecutor(parallel, thread_name_prefix="trackier-page")
 
         def start(request: dict[str, Any]) -> Callable[[Check], Any]:
             future = pool.submit(self._get_once, op, call.path, encode_params(request))
-            return partial(self._complete, future, op, call.path, request, raw_records=raw_records)
+            return partial(self._complete, future, op, call.path, request, raw_records=raw_records, largest=largest)
 
         try:
-            yield from iter_pages(fetch, pages, call.path, call.params, limit=size, start=start, depth=parallel)
+            yield from iter_pages(fetch, pages, call.path, call.params, limit=size, start=start, depth=depth)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
@@ -370,12 +400,14 @@ class TrackierHook(BaseHook):
 
     def _complete(
         self, future: Future[Any], op: Operation, path: str, params: dict[str, Any], check: Check, *,
-        raw_records: str | None,
+        raw_records: str | None, largest: list[int],
     ) -> Any:
         """The checked answer of a page fetched ahead; when it failed in a way a retry may fix (transport,
-        429, 5xx, a malformed answer), the page is fetched again with the full retry policy."""
+        429, 5xx, a malformed answer), the page is fetched again with the full retry policy. ``largest[0]``
+        grows to the size of this answer's body when it is the largest yet (the byte bound of ``pages``)."""
         try:
             status, content, headers = future.result()
+            largest[0] = max(largest[0], len(content))
             return self._decode(op, status, content, headers, path, check, raw_records)
         except Exception as exc:
             error = exc if isinstance(exc, TrackierError) else transport_error(
@@ -487,8 +519,8 @@ class TrackierHook(BaseHook):
     ) -> Any:
         """The payload of an answer, or the typed error it stands for (the same for sync and async calls).
 
-        With ``raw_records`` (the dotted key of a list answer's records) each record is kept as the JSON text
-        the server sent (``envelopes.RawJson``), for exports that write it as it came.
+        With ``raw_records`` (the dotted key of a list answer's records) each record is kept as the bytes the
+        server sent (``msgspec.Raw``, see ``envelopes.decode_page``), for exports that write it as it came.
         """
         method = op.method
         if 300 <= status < 400:

@@ -15,7 +15,8 @@ A fetch operator also pushes the summary to XCom under ``schema_drift``: counts,
 a value.
 
 What is checked: every answer's envelope, in full. Records: every record of a decoded answer. A JSON Lines
-export keeps each record as the JSON text the server sent and never decodes it;
+export keeps each record as the bytes the server sent (``msgspec.Raw``, see ``hooks.envelopes.decode_page``) and
+never decodes it;
 decoding every record there about doubles the export's time, so such pages have a sample of records
 decoded and checked (``SAMPLE_PER_PAGE``, spread over the page from its first record to its last), and the
 summary says how many records were checked of how many read.
@@ -32,6 +33,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from trackier_provider.api.model import dig
 from trackier_provider.exceptions import TrackierSchemaDriftError
 from trackier_provider.schemas import AnswerSchema, Validator, answer_for, resolve
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 XCOM_KEY = "schema_drift"
+_DECODE = msgspec.json.Decoder().decode
 #: Records decoded and checked per page of a JSON Lines export (see the module docstring).
 SAMPLE_PER_PAGE = 200
 EXAMPLE_CHARS = 80
@@ -201,12 +205,12 @@ def check_answer(schema: AnswerSchema, payload: Any) -> Finding:
     if not isinstance(records, list):
         return found  # the envelope's issues say what came instead
     found.records = len(records)
-    raw = bool(records) and isinstance(records[0], (str, bytes))  # records kept as the JSON the server sent
+    raw = bool(records) and type(records[0]) is msgspec.Raw  # records kept as the bytes the server sent
     chosen = sample(len(records)) if raw else range(len(records))
     found.sampled = raw and len(chosen) < len(records)
     prefix = f"{schema.records}[]"
     for index in chosen:
-        record = json.loads(records[index]) if raw else records[index]
+        record = _DECODE(records[index]) if raw else records[index]
         if schema.record.is_valid(record):
             continue
         for issue, seen in issues(schema.record, record, prefix).items():
