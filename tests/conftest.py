@@ -75,3 +75,44 @@ def _fresh_budgets():
     throttle._BUDGETS.clear()
     yield
     throttle._BUDGETS.clear()
+
+
+@pytest.fixture
+def task_output(capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture):
+    """Everything the test's tasks write (stdout, stderr, log records, task log files), for leak checks:
+    ``task_output.assert_free_of(canaries, result, xcom)`` (see tests/leaks.py)."""
+    from tests.leaks import TASK_LOGGERS, TaskOutput, log_folder
+
+    for name in TASK_LOGGERS:
+        caplog.set_level("DEBUG", logger=name)
+    return TaskOutput(capfd, caplog, log_folder())
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "spec: reads Trackier's OpenAPI spec; skipped without it, failed under TRACKIER_REQUIRE_SPEC=1"
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A ``spec`` test needs the spec (tests/spec.py: skip without it, or fail where CI requires it)."""
+    if item.get_closest_marker("spec") is not None:
+        from tests.spec import require_spec
+
+        require_spec()
+
+
+@pytest.fixture
+def real_masker():
+    """Airflow's own secrets masker, emptied for the test and restored after it."""
+    from trackier_provider.version_compat import AIRFLOW_V_3_0_PLUS
+
+    if AIRFLOW_V_3_0_PLUS:
+        from airflow.sdk._shared.secrets_masker import _secrets_masker as get_masker
+    else:
+        from airflow.utils.log.secrets_masker import _secrets_masker as get_masker
+    masker = get_masker()
+    saved = (set(masker.patterns), masker.replacer)
+    masker.patterns, masker.replacer = set(), None
+    yield masker
+    masker.patterns, masker.replacer = saved

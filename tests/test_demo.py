@@ -208,7 +208,7 @@ def test_installed_airflow_reads_the_bind_settings(tmp_path: Path) -> None:
 def test_demo_connection_sets_every_form_field_to_a_working_value(monkeypatch: pytest.MonkeyPatch) -> None:
     conn = demo.demo_connection("http://127.0.0.1:8099")
     assert set(conn["extra"]) == set(CONN_FIELDS)
-    types = {"number": (int, float), "integer": int, "string": str}
+    types = {"number": (int, float), "integer": int, "string": str, "boolean": bool}
     for name, field in CONN_FIELDS.items():
         declared = next(t for t in field["schema"]["type"] if t != "null")
         assert isinstance(conn["extra"][name], types[declared]), name

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import fsspec
 import pytest
+from fsspec.implementations.memory import MemoryFileSystem
 
 from tests.conftest import REPO_ROOT
 from trackier_provider.exceptions import TrackierConfigError
@@ -294,3 +295,60 @@ def test_temporary_file_of_a_killed_writer_is_removed_by_the_next_write(tmp_path
     write_records(RECORDS, output_spec(str(target)))
     assert [p.name for p in tmp_path.iterdir()] == ["rows.csv.gz"]
     assert [r["id"] for r in read_records(str(target))] == ["1", "2", "3"]
+
+
+# ---------------------------------------------------------------- what a refused or finished write says
+
+def test_a_refused_target_says_exactly_what_and_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / "exports").mkdir()
+    with pytest.raises(TrackierConfigError) as info:
+        write_records(_untouched(), output_spec(str(tmp_path / "exports")))
+    assert str(info.value) == (
+        f"output_path: {tmp_path / 'exports'} is an existing directory. Name a file inside it, e.g. .../data.jsonl.gz."
+    )
+    (tmp_path / "notes.txt").write_text("mine\n")
+    with pytest.raises(TrackierConfigError) as info:
+        write_records(_untouched(), output_spec(str(tmp_path / "notes.txt" / "rows.jsonl")))
+    assert str(info.value) == (
+        f"output_path: a parent of {tmp_path / 'notes.txt' / 'rows.jsonl'} is a file, not a directory. "
+        "Pick another path."
+    )
+
+
+@pytest.mark.parametrize(("name", "shown"), [("rows.jsonl", "jsonl"), ("rows.csv.gz", "csv, gzip")])
+def test_a_finished_write_is_logged_with_rows_format_and_target(tmp_path: Path, caplog, name, shown) -> None:
+    caplog.set_level("INFO", logger="trackier_provider.outputs")
+    write_records(RECORDS, output_spec(str(tmp_path / name)))
+    assert f"Wrote 3 rows ({shown}) to {tmp_path / name}" in caplog.messages
+
+
+def test_removing_a_stale_temporary_is_logged(tmp_path: Path, caplog) -> None:
+    caplog.set_level("INFO", logger="trackier_provider.outputs")
+    (tmp_path / (".rows.jsonl" + STALE)).write_text("partial\n")
+    write_records(RECORDS, output_spec(str(tmp_path / "rows.jsonl")))
+    assert f"Removing {tmp_path / ('.rows.jsonl' + STALE)}, left by an earlier try that was stopped while writing" in (
+        caplog.messages
+    )
+
+
+class _NoDeleteFileSystem(MemoryFileSystem):
+    """A storage that refuses deletes (a bucket whose policy allows writes only): no local or in-memory
+    filesystem refuses a delete to root, so this one is a stand-in."""
+
+    protocol = "trackier-nodelete"
+    store: dict = {}  # its own files, not the memory filesystem's
+    pseudo_dirs = [""]
+
+    def rm(self, path, recursive=False, maxdepth=None):
+        raise PermissionError(f"delete refused: {path}")
+
+
+def test_a_temporary_that_cannot_be_removed_is_logged_and_the_first_error_kept(caplog) -> None:
+    fsspec.register_implementation(_NoDeleteFileSystem.protocol, _NoDeleteFileSystem, clobber=True)
+    caplog.set_level("WARNING", logger="trackier_provider.outputs")
+    with pytest.raises(RuntimeError, match="connection lost"):  # the export's own failure, not the failed cleanup
+        write_records(_failing(), output_spec("trackier-nodelete://exports/rows.jsonl"))
+    left = list(_NoDeleteFileSystem.store)
+    assert len(left) == 1 and ".rows.jsonl.trackier-tmp-" in left[0]
+    assert caplog.messages == [f"Could not remove the temporary file {left[0]}"]
+    assert caplog.records[0].exc_info[0] is PermissionError  # why, in the log

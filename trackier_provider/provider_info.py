@@ -73,6 +73,12 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
         "schema": {"type": ["string", "null"]},
         "description": "Your Trackier panel, e.g. https://yournetwork.trackier.com, for links from task pages.",
     },
+    "allow_insecure_http": {
+        "label": "Allow plain http://",
+        "schema": {"type": ["boolean", "null"], "default": False},
+        "description": "Send the key over plain http:// to a host that is not loopback (clear text: only on a "
+        "network you trust; a warning is logged). Off: such a host is refused.",
+    },
     "validate_responses": {
         "label": "Validate responses",
         "schema": {"type": ["string", "null"], "default": "off", "enum": ["off", "warn", "fail"]},
@@ -99,6 +105,7 @@ UI_FIELD_BEHAVIOUR: dict[str, Any] = {
         "max_bytes_ahead": "67108864",
         "page_size": "1000",
         "panel_url": "https://yournetwork.trackier.com",
+        "allow_insecure_http": "false",
         "validate_responses": "off",
     },
 }

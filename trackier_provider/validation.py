@@ -278,22 +278,29 @@ def check_ids(field: str, values: Any) -> list[str] | None:
 
 
 def check_url(field: str, value: Any) -> str | None:
-    """An ``http(s)://host[:port][/path]`` URL (the only kind requests can call), or None when absent."""
-    text = check_text(field, value)
+    """An ``http(s)://host[:port][/path]`` URL (the only kind requests can call), or None when absent.
+
+    A refused URL is quoted without its user, password, query and fragment (``scrubbing.redact_url``): they
+    may hold a credential.
+    """
+    from trackier_provider.scrubbing import redact_url  # the scrubber imports Airflow's masker
+
+    text = check_text(field, value, secret=True)
     if text is None:
         return None
     fix = "Use an address such as https://api.trackier.com."
+    shown = repr(redact_url(text))
     try:
         parts = urlsplit(text)
         port_ok = parts.port is None or parts.port > 0
     except ValueError as exc:
-        raise TrackierConfigError(field, f"{text!r} is not a valid URL ({exc})", fix) from None
+        raise TrackierConfigError(field, f"{shown} is not a valid URL ({exc})", fix) from None
     if parts.scheme.lower() not in URL_SCHEMES:
-        raise TrackierConfigError(field, f"{text!r} does not start with http:// or https://", fix)
+        raise TrackierConfigError(field, f"{shown} does not start with http:// or https://", fix)
     if not parts.hostname or not port_ok or any(c.isspace() for c in text):
-        raise TrackierConfigError(field, f"{text!r} has no valid host[:port]", fix)
+        raise TrackierConfigError(field, f"{shown} has no valid host[:port]", fix)
     if parts.query or parts.fragment or parts.username or parts.password:
-        raise TrackierConfigError(field, f"{text!r} may not carry a query, a fragment or credentials", fix)
+        raise TrackierConfigError(field, f"{shown} may not carry a query, a fragment or credentials", fix)
     return text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -9,7 +10,7 @@ from email.utils import format_datetime
 import pytest
 
 from tests.conftest import CANARY_KEY, connection_json
-from trackier_provider import __version__
+from trackier_provider import __version__, version_compat
 from trackier_provider.emulator import EmulatorConfig, TrackierEmulator
 from trackier_provider.exceptions import (
     TrackierAuthenticationError,
@@ -22,6 +23,7 @@ from trackier_provider.exceptions import (
     TrackierServerError,
     TrackierValidationError,
 )
+from trackier_provider.hooks import trackier as trackier_module
 from trackier_provider.hooks.trackier import API_KEY_HEADER, USER_AGENT, TrackierHook
 
 GOOD_PUBLISHER = {"name": "Ada", "email": "ada@example.com", "password": "Str0ng@pass"}
@@ -267,16 +269,34 @@ def test_canary_key_never_in_logs_or_errors(monkeypatch, caplog, sleeps):
     assert any("retry" in r.getMessage() for r in caplog.records)  # the retries were logged
 
 
-def test_key_registered_with_secret_masker(monkeypatch, trackier_emulator):
-    from trackier_provider.version_compat import AIRFLOW_V_3_0_PLUS
-
-    if AIRFLOW_V_3_0_PLUS:
-        from airflow.sdk._shared.secrets_masker import _secrets_masker as get_masker
-    else:
-        from airflow.utils.log.secrets_masker import _secrets_masker as get_masker
+@pytest.mark.parametrize("use_async", [False, True])
+def test_the_provider_itself_registers_the_key_with_the_masker(monkeypatch, trackier_emulator, real_masker, use_async):
+    """Airflow masks a connection's password when it hands the connection out, so a key looked up the usual
+    way is masked whether or not the provider masks it. The lookup below is Airflow's real one, but the
+    masker is emptied between the lookup and the hook reading the key: only the provider's own
+    ``mask_secret`` can register it now (this test fails if that call goes)."""
     monkeypatch.setenv("AIRFLOW_CONN_TRACKIER_DEFAULT", connection_json(trackier_emulator.base_url, CANARY_KEY))
-    TrackierHook().settings  # noqa: B018 - loading the settings registers the key
-    assert CANARY_KEY not in get_masker().redact(f"header X-Api-Key={CANARY_KEY}")
+    line = f"header X-Api-Key={CANARY_KEY}"
+    seen = []
+
+    def forget_masks(conn):
+        real_masker.patterns, real_masker.replacer = set(), None
+        seen.append(real_masker.redact(line))  # Airflow's masking is gone: the key would show
+        return conn
+
+    real_lookup, real_alookup = TrackierHook.get_connection, version_compat.aget_connection
+    monkeypatch.setattr(TrackierHook, "get_connection", classmethod(lambda cls, conn_id: forget_masks(
+        real_lookup(conn_id))))
+
+    async def alookup(conn_id):
+        return forget_masks(await real_alookup(conn_id))
+
+    monkeypatch.setattr(trackier_module, "aget_connection", alookup)
+    hook = TrackierHook()
+    settings = asyncio.run(hook.aget_settings()) if use_async else hook.settings
+    assert settings.api_key == CANARY_KEY
+    assert seen == [line]
+    assert CANARY_KEY not in real_masker.redact(line)
 
 
 def test_throttle_spaces_calls(monkeypatch, trackier_emulator, sleeps):

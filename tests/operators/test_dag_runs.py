@@ -13,6 +13,7 @@ import pytest
 from tests.operators.conftest import PANEL_URL
 from tests.operators.dagrun import rendered, run_dag, states, xcom
 from tests.operators.dags import trackier_operator_dags as dags
+from trackier_provider.emulator.faults import ECHOED_CANARIES
 from trackier_provider.links import XCOM_KEY, TrackierPanelLink
 from trackier_provider.version_compat import AIRFLOW_V_3_0_PLUS
 
@@ -53,7 +54,7 @@ def test_campaigns_dag(conn, tmp_path: Path) -> None:
         assert link == url
 
 
-def test_publishers_dag_keeps_passwords_and_keys_secret(conn, tmp_path: Path, capsys, caplog) -> None:
+def test_publishers_dag_keeps_passwords_and_keys_secret(conn, tmp_path: Path, task_output) -> None:
     run = run_dag(dags.publishers_dag, {
         "out_dir": str(tmp_path), "email": "dag@acme.example", "password": CANARY_PASSWORD,
         "login_email": "admin@example.com", "login_password": "Emulator@123",
@@ -74,9 +75,7 @@ def test_publishers_dag_keeps_passwords_and_keys_secret(conn, tmp_path: Path, ca
 
     assert Variable.get("trackier_api_key") == conn.api_key  # stored where the user asked, not in XCom
     assert xcom(run, "generic")["id"] == 4
-    everything = json.dumps([publisher, fields, login, rendered(run, "login")]) + capsys.readouterr().out + caplog.text
-    assert CANARY_PASSWORD not in everything
-    assert "Emulator@123" not in everything
+    task_output.assert_free_of([CANARY_PASSWORD, "Emulator@123"], publisher, fields, login, rendered(run, "login"))
     assert conn.api_key not in json.dumps([login, rendered(run, "login")])
 
 
@@ -95,6 +94,23 @@ def test_a_failed_create_logs_no_missing_link(conn, tmp_path: Path, capsys, capl
     assert "XCom not found" not in out and "met!." not in out
     if AIRFLOW_V_3_0_PLUS:
         assert xcom(run, "create_publisher", "_link_TrackierPanelLink") == ""
+
+
+def test_a_panel_echoing_credentials_leaks_nothing_through_a_dag_run(conn, tmp_path: Path, task_output) -> None:
+    """The emulator echoes credentials in every answer (``echo_credentials``); the DAG run's XCom, rendered
+    fields and everything its tasks wrote (stdout, stderr, log records, task log files) hold none of them."""
+    conn.add_fault({"kind": "echo_credentials"})
+    run = run_dag(dags.echoed_credentials_dag, {
+        "out_dir": str(tmp_path), "email": "echo@acme.example", "password": CANARY_PASSWORD,
+        "login_email": "admin@example.com", "login_password": "Emulator@123",
+        "network_url": "https://demo.trackier.test", "campaign_id": "4",
+    })
+    assert set(states(run).values()) == {"success"}
+    tasks = ["create_publisher", "publishers", "login", "generic"]
+    stored = [(xcom(run, task), rendered(run, task)) for task in tasks]
+    assert stored[0][0]["email"] == "echo@acme.example" and stored[3][0]["id"] == 4
+    written = task_output.assert_free_of([*ECHOED_CANARIES, CANARY_PASSWORD], stored)
+    assert "Created publisher" in written  # the tasks' own log lines were among what was read
 
 
 def test_data_dag(conn, tmp_path: Path) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from tests.conftest import connection_json
@@ -26,14 +24,13 @@ def _login(emu, **overrides):
     return TrackierLoginOperator(**{**args, **overrides})
 
 
-def test_login_returns_user_not_key(trackier_conn, context, monkeypatch, caplog) -> None:
+def test_login_returns_user_not_key(trackier_conn, context, monkeypatch, task_output) -> None:
     # A connection without a key: login is how one gets a key.
     monkeypatch.setenv("AIRFLOW_CONN_TRACKIER_DEFAULT", connection_json(trackier_conn.base_url, ""))
     result = _login(trackier_conn).execute(context)
     assert result["user"]["email"] == "admin@example.com"
     assert result["api_key_variable"] is None
-    blob = json.dumps(result) + json.dumps(context["ti"].xcom) + caplog.text
-    assert trackier_conn.api_key not in blob
+    task_output.assert_free_of([trackier_conn.api_key], result, context["ti"].xcom)
     assert _redact(f"key {trackier_conn.api_key}") != f"key {trackier_conn.api_key}"
     assert trackier_conn.requests[0]["key_present"] is False
 

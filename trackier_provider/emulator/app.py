@@ -12,7 +12,7 @@ from trackier_provider.emulator import auth, drift, examples
 from trackier_provider.emulator.clock import Clock
 from trackier_provider.emulator.config import EmulatorConfig
 from trackier_provider.emulator.errors import ApiError, error_body, validation_error
-from trackier_provider.emulator.faults import DEFAULT_HTML, FaultPlan, FaultSet, RateLimiter
+from trackier_provider.emulator.faults import DEFAULT_HTML, FaultPlan, FaultSet, RateLimiter, echo_credentials
 from trackier_provider.emulator.handlers import register_all
 from trackier_provider.emulator.handlers.admin import ADMIN_PREFIX, AdminApi
 from trackier_provider.emulator.handlers.resources import form
@@ -120,6 +120,8 @@ class EmulatorApp:
         elif rule.kind == "replace_body":  # a well-formed answer whose JSON is not what the endpoint sends
             response.body = rule.settings["body"].encode()
             response.status = rule.settings["status"]
+        elif rule.kind == "echo_credentials":  # success and error answers alike
+            response.body = echo_credentials(response.body)
         elif rule.kind == "non_json":
             body = rule.settings.get("body")
             response.body = (DEFAULT_HTML if body is None else body).encode()

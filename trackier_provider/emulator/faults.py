@@ -9,7 +9,8 @@ the wrong type, is a 107 error naming the field, and nothing is added. The rate 
 Several rules can match one request. They apply in this order:
 
 1. every matching ``latency`` rule (delays add up) and every ``repeat_page`` rule;
-2. at most one *answering* rule (``status``, ``drop``, ``truncate``, ``non_json``, ``replace_body``): the first
+2. at most one *answering* rule (``status``, ``drop``, ``truncate``, ``non_json``, ``replace_body``,
+   ``echo_credentials``): the first
    matching one in the order the rules were added; a later one waits until the earlier is used up (its
    ``times``), so rules with ``times`` form a sequence. A rule that could never apply, because an earlier
    answering rule without ``times`` covers every request it matches, is refused when it is added;
@@ -19,6 +20,7 @@ Several rules can match one request. They apply in this order:
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -38,6 +40,18 @@ DEFAULT_HTML = (
     "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
     "<body><h1>502 Bad Gateway</h1><p>The upstream server did not answer.</p></body></html>"
 )
+#: What an ``echo_credentials`` rule adds to every JSON object of an answer (success or error), the way real
+#: panels echo credentials in create and read answers: canary values a test can look for in XCom, logs, errors.
+ECHOED_CREDENTIALS = {
+    "password": "Echo-Canary-Password-3e1f",
+    "api_key": "echo-canary-api-key-7c2d",
+    "token": "echo-canary-token-5b9a",
+    "security_token": "echo-canary-security-token-1d4e",
+    "postback_url": "https://postback.example/pb?click_id=1&security_token=echo-canary-in-url-8f6b",
+}
+#: The secret values of ``ECHOED_CREDENTIALS`` (the one in the postback URL included).
+ECHOED_CANARIES = ("Echo-Canary-Password-3e1f", "echo-canary-api-key-7c2d", "echo-canary-token-5b9a",
+                   "echo-canary-security-token-1d4e", "echo-canary-in-url-8f6b")
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _DIGITS = re.compile(r"[0-9]{1,10}")
 
@@ -141,7 +155,23 @@ KINDS: Mapping[str, Kind] = MappingProxyType({
                    parse=drifts.parse),
     # Trackier's documented answer of one operation, checked by ``emulator.examples.parse``.
     "example": _kind({name: (lambda n, v: v) for name in examples.FIELDS}, required=("operation", "spec")),
+    "echo_credentials": _kind(),
 })
+
+
+def echo_credentials(body: bytes) -> bytes:
+    """``body`` (a JSON answer) with ``ECHOED_CREDENTIALS`` in every object; other bodies unchanged."""
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return body
+
+    def add(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {**{name: add(item) for name, item in value.items()}, **ECHOED_CREDENTIALS}
+        return [add(item) for item in value] if isinstance(value, list) else value
+
+    return json.dumps(add(answer)).encode()
 
 
 @dataclass

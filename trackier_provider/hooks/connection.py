@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import logging
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -23,6 +26,10 @@ MAX_PARALLEL_PAGES = 16
 DEFAULT_MAX_BYTES_AHEAD = 64 * 2**20
 #: ``validate_responses``: check answers against the provider's schemas (``trackier_provider.schemas.validation``).
 VALIDATE_MODES = ("off", "warn", "fail")
+#: The connection extra that lets the key travel over plain ``http://`` to a host that is not loopback.
+ALLOW_HTTP_EXTRA = "allow_insecure_http"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -92,11 +99,22 @@ def _extras(conn: Any) -> dict[str, Any]:
     return {(k[len(prefix) :] if k.startswith(prefix) else k): v for k, v in (raw or {}).items()}
 
 
-def base_url_from(host: str | None, schema: str | None, port: int | None) -> str:
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def base_url_from(host: str | None, schema: str | None, port: int | None, *, allow_http: bool = False) -> str:
     """``https://api.trackier.com`` unless the connection names another host (with or without a scheme).
 
     The result is an ``http(s)://host[:port][/path]`` URL, or ``TrackierConfigError`` for anything requests
-    could not call (another scheme, no host, a bad port, control characters).
+    could not call (another scheme, no host, a bad port, control characters), for a host with credentials, a
+    query or a fragment (never quoted in the message), and for plain ``http://`` to a host that is not
+    loopback unless ``allow_http`` (the key would travel in clear text; a warning is logged when allowed).
     """
     host = check_text("connection host", host)
     if host is None:
@@ -114,14 +132,59 @@ def base_url_from(host: str | None, schema: str | None, port: int | None) -> str
             raise TrackierConfigError(
                 "connection port", f"{port} differs from the port in the host {url!r}", "Keep one of them."
             )
+    parts = urlsplit(url)
+    if parts.scheme.lower() == "http" and not _is_loopback(parts.hostname or ""):
+        if not allow_http:
+            raise TrackierConfigError(
+                "connection host",
+                f"{url!r} is plain http:// to a host that is not loopback: the API key would travel in clear text",
+                f"Use https://, or set the connection extra {ALLOW_HTTP_EXTRA!r} to true for a trusted network.",
+            )
+        log.warning(
+            "Connection host %s is plain http:// (connection extra %s): the API key travels in clear text",
+            url, ALLOW_HTTP_EXTRA,
+        )
     url = url.rstrip("/")
     return url[: -len("/v2")] if url.endswith("/v2") else url
+
+
+def _allow_http(conn: Any, extras: Mapping[str, Any]) -> bool:
+    value = extras.get(ALLOW_HTTP_EXTRA)
+    if isinstance(value, str):  # Airflow 2's form stores every extra as text, an empty field as ""
+        value = {"true": True, "false": False, "": None}.get(value.strip().lower(), value)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    raise TrackierConfigError(
+        f"connection {conn.conn_id!r} extra {ALLOW_HTTP_EXTRA!r}", f"must be true or false, got {value!r}",
+        f'Use {{"{ALLOW_HTTP_EXTRA}": true}} only for a host on a network you trust.',
+    )
+
+
+def base_url_of(conn: Any) -> str:
+    """The base URL of an Airflow connection (``base_url_from`` with its ``allow_insecure_http`` extra)."""
+    return base_url_from(conn.host, conn.schema, conn.port, allow_http=_allow_http(conn, _extras(conn)))
+
+
+def check_api_key(conn_id: str, value: Any) -> str | None:
+    """The API key of a connection, or None when absent; ``TrackierConfigError`` (never quoting the key) for
+    a key an HTTP header cannot carry: control characters, spaces, anything but visible ASCII (``€``, a
+    zero-width space, ``é``), which the sync client and the async one would each fail on in their own way."""
+    field = f"connection {conn_id!r} API key"
+    key = check_text(field, value, secret=True)
+    bad = next((i for i, c in enumerate(key or "") if not "!" <= c <= "~"), None)
+    if key is not None and bad is not None:
+        raise TrackierConfigError(
+            field, f"contains {unicodedata.name(key[bad], 'a character')} (U+{ord(key[bad]):04X}) at position "
+            f"{bad + 1}, which an HTTP header cannot carry",
+            "Copy the key again from the panel (Automation > API): it is visible ASCII only.",
+        )
+    return key
 
 
 def settings_from_connection(conn: Any, **overrides: Any) -> ClientSettings:
     """Build ``ClientSettings`` from an Airflow connection; hook arguments (checked by the hook with
     ``check_settings``) override connection extras."""
-    key = check_text(f"connection {conn.conn_id!r} API key", conn.password, secret=True)
+    key = check_api_key(conn.conn_id, conn.password)
     if not key:
         raise TrackierConfigError(
             f"connection {conn.conn_id!r}",
@@ -136,7 +199,7 @@ def settings_from_connection(conn: Any, **overrides: Any) -> ClientSettings:
     )
     settings.update({name: value for name, value in overrides.items() if value is not None})
     return ClientSettings(
-        base_url=base_url_from(conn.host, conn.schema, conn.port),
+        base_url=base_url_from(conn.host, conn.schema, conn.port, allow_http=_allow_http(conn, extras)),
         api_key=key,
         timeout=settings["timeout"] if settings["timeout"] is not None else DEFAULT_TIMEOUT,
         max_retries=settings["max_retries"] if settings["max_retries"] is not None else DEFAULT_MAX_RETRIES,

@@ -7,7 +7,7 @@ from functools import cached_property
 from typing import Any
 
 from trackier_provider.exceptions import TrackierConfigError
-from trackier_provider.hooks.connection import ClientSettings, base_url_from
+from trackier_provider.hooks.connection import ClientSettings, base_url_of
 from trackier_provider.hooks.trackier import API_KEY_HEADER, TrackierHook
 from trackier_provider.operators.base import TrackierBaseOperator
 from trackier_provider.scrubbing import scrub
@@ -24,7 +24,7 @@ class _LoginHook(TrackierHook):
     def _configure(self, conn: Any) -> ClientSettings:
         if (conn.password or "").strip():
             return super()._configure(conn)
-        return ClientSettings(base_url=base_url_from(conn.host, conn.schema, conn.port), api_key="")
+        return ClientSettings(base_url=base_url_of(conn), api_key="")
 
     def headers(self) -> dict[str, str]:
         headers = super().headers()
