@@ -55,6 +55,7 @@ with DAG(
 ):
     wait_for_report = TrackierReportSensor.partial(
         task_id="wait_for_report",
+        align_days=True,  # scheduled at 02:00: read the whole day that ended two hours before
         deferrable=True,  # waits in a triggerer: no worker slot, no pool slot
         poke_interval=POKE_SECONDS,
         settle_period=SETTLE_SECONDS,
@@ -62,6 +63,7 @@ with DAG(
     ).expand(report=REPORTS)
     fetch_report = TrackierFetchReportOperator.partial(
         task_id="fetch_report",
+        align_days=True,
         pool_slots=2,  # one export counts for two of the pool's slots
         max_parallel_pages=2,
     ).expand_kwargs([

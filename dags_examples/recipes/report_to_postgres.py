@@ -64,6 +64,7 @@ with DAG(
         task_id="wait_for_report",
         report="campaign",
         kpi=KPI,
+        align_days=True,  # scheduled at 01:00: read the whole day that ended an hour before
         deferrable=True,
         poke_interval=POKE_SECONDS,
         settle_period=SETTLE_SECONDS,
@@ -73,6 +74,7 @@ with DAG(
         task_id="fetch_report",
         report="campaign",
         kpi=KPI,
+        align_days=True,
         output_path=BASE + "/campaign_report/{{ data_interval_start | ds }}.jsonl",
     )
 
