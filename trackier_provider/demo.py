@@ -86,7 +86,8 @@ def demo_connection(base_url: str) -> dict[str, Any]:
     button sends that port and the test runs.
     """
     extra = {"timeout": 30, "max_retries": 3, "requests_per_second": 20, "reports_per_minute": 200,
-             "logs_per_minute": 600, "max_parallel_pages": 4, "page_size": 1000, "panel_url": base_url,
+             "logs_per_minute": 600, "max_parallel_pages": 4, "max_bytes_ahead": 67108864, "page_size": 1000,
+             "panel_url": base_url,
              "validate_responses": "warn", "allow_insecure_http": False,
              # Empty: no shared budget store (the demo runs on one machine without Redis; see the README's
              # "Budgets and pools" for when to set it).
