@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.spec import SPEC_DIR
 from trackier_provider import __version__
 from trackier_provider.provider_info import DOCUMENTATION_URL
 
@@ -35,8 +36,14 @@ def tree_files(folder: str) -> set[str]:
 
 
 def clean_env() -> dict[str, str]:
-    """This environment without the test session's Airflow and Trackier settings."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "TRACKIER", "PYTEST"))}
+    """This environment without the test session's Airflow and Trackier settings.
+
+    The spec's location is kept, pointed at the one this tree uses: an unpacked sdist has no ``../shared``
+    beside it, and its spec-driven tests must be collected (and parametrized) the same as the tree's.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "TRACKIER", "PYTEST"))}
+    env["TRACKIER_API_SPEC_DIR"] = str(SPEC_DIR)
+    return env
 
 
 @pytest.fixture(scope="module")
