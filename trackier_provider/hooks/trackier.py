@@ -66,6 +66,9 @@ MAX_RETRY_DEADLINE = 86_400.0
 
 log = logging.getLogger(__name__)
 
+#: Bytes read from the socket per call while reading an answer (requests reads 10 KiB at a time by default).
+_READ_CHUNK = 1 << 20
+
 
 #: ``mallopt``'s parameter for the size from which glibc maps an allocation of its own (``M_MMAP_THRESHOLD``).
 _M_MMAP_THRESHOLD = -3
@@ -499,14 +502,16 @@ class TrackierHook(BaseHook):
             # Redirects are never followed: requests would resend X-Api-Key (and a 307's body) to any host.
             response = self.get_conn().request(
                 op.method, self.url(path), params=pairs, json=body, timeout=self.settings.timeout,
-                allow_redirects=False,
+                allow_redirects=False, stream=True,
             )
+            with response:  # read in large chunks: requests' default 10 KiB cost 0.3 s of CPU per 100 MB
+                content = b"".join(response.iter_content(_READ_CHUNK))
         except Exception as exc:
             error = transport_error(exc, method=op.method, endpoint=path, timeout=self.settings.timeout)
             if error is None:
                 raise
             raise error from None
-        return self._decode(op, response.status_code, response.content, response.headers, path, check, raw_records)
+        return self._decode(op, response.status_code, content, response.headers, path, check, raw_records)
 
     def _decode(
         self,
