@@ -18,7 +18,8 @@ retried like a transient fault and, if it stays malformed, fails the read instea
   ``Pages.total_optional``), and a last page (by the style's rules) that brings the records read to exactly
   that total (a start position such as ``page=3`` counts the records it skips);
 - keyset: every record's id is above the ``lastId`` sent, and the ``lastId`` answered is not below the page's
-  last id (overlapping keysets);
+  last id (overlapping keysets); a page with records names the position after it (a ``lastId``, else its last
+  record's id), as a read that could not ask for the next page would end short;
 - cursor: ``hasNextPage`` is present and a boolean, a next flag comes with a token and a token with a flag,
   and an empty page never says more follow.
 
@@ -419,13 +420,18 @@ def _check_cursor(path: str, body: Any, records: list[Any], where: str) -> None:
 
 def _check_keyset(path: str, body: Any, records: list[Any], ids: list[Any], cursor: Any, where: str) -> None:
     """Keyset pages do not overlap: every id is above the ``lastId`` sent, and the next ``lastId`` is not
-    below this page's last id (checked where ids are numbers)."""
+    below this page's last id (checked where ids are numbers); a page with records names the position after
+    it (its ``lastId``, else its last record's id)."""
     after = _number(cursor)
     numbers = [n for n in map(_number, ids) if n is not None]
     if after is not None and numbers and min(numbers) <= after:
         raise _malformed(path, f"the page at {where} holds id {min(numbers)}, not after the lastId sent: keyset "
                                "pages overlap")
-    following = _number(_keyset_next(body, records)) if records else None
+    after_page = _keyset_next(body, records) if records else None
+    if records and after_page is None:
+        raise _malformed(path, f"the page at {where} gives no lastId and its last record has no id: the page "
+                               "after it cannot be asked for")
+    following = _number(after_page)
     if following is not None and numbers and following < max(numbers):
         raise _malformed(path, f"the page at {where} answers lastId {following}, below its own id {max(numbers)}: "
                                "the next page would overlap this one")

@@ -1,0 +1,155 @@
+"""The paging checks against a small hostile server on loopback: answers the emulator never gives (a server
+that caps the page size below the limit asked for, ``lastId`` empty or 0, overlapping integer ids, records
+without ids, malformed cursor flags). Each test kills mutants of ``hooks/pagination.py`` that the emulator's
+tests left alive: a read is exact or fails, naming the endpoint.
+
+The server is a ``ThreadingHTTPServer`` on 127.0.0.1 answering each GET with the JSON the test's function
+returns for the query; it is shut down when the test ends.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.conftest import connection_json
+from trackier_provider.exceptions import TrackierPaginationError, TrackierResponseError
+from trackier_provider.hooks.trackier import TrackierHook
+
+Answer = Callable[[dict[str, str]], Any]
+HOURS = {"start": "2026-11-20 00:00:00", "end": "2026-11-20 02:59:59"}
+
+
+class Hostile:
+    """What the server answers (``answer(query) -> JSON value``) and the queries it was sent."""
+
+    def __init__(self) -> None:
+        self.answer: Answer = lambda query: {}
+        self.queries: list[dict[str, str]] = []
+
+
+@pytest.fixture
+def hostile(monkeypatch: pytest.MonkeyPatch) -> Iterator[Hostile]:
+    state = Hostile()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            query = {k: v[-1] for k, v in parse_qs(urlsplit(self.path).query).items()}
+            state.queries.append(query)
+            body = json.dumps(state.answer(query)).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("AIRFLOW_CONN_TRACKIER_DEFAULT", connection_json(
+        f"http://127.0.0.1:{server.server_address[1]}", "hostile-key", max_retries=1))
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def _records(operation: str, **kwargs: Any) -> list[Any]:
+    hook = TrackierHook()
+    hook.sleep = lambda seconds: None  # a malformed page is retried once: without waiting
+    try:
+        return list(hook.records(operation, max_parallel_pages=1, **kwargs))
+    finally:
+        hook.close()
+
+
+def _keyset(pages: dict[str | None, dict[str, Any]]) -> Answer:
+    """Campaign pages by the ``lastId`` sent (None: the first); any other ``lastId``: an empty page."""
+    return lambda query: pages.get(query.get("lastId"), {"campaigns": []})
+
+
+def test_a_server_that_caps_the_page_size_below_the_limit_is_read_to_its_announced_total(hostile) -> None:
+    """Asked for 10 a page, the server sends 5 and says so in ``pagination.perPage``: the read follows the
+    server's page size and gets all 12 records (not a "short result" after the first page)."""
+    coupons = [{"id": n, "code": f"C{n}"} for n in range(1, 13)]
+
+    def answer(query: dict[str, str]) -> Any:
+        page = int(query.get("page", "1"))
+        return {"coupons": coupons[(page - 1) * 5:page * 5], "pagination": {"total": 12, "perPage": 5}}
+
+    hostile.answer = answer
+    assert [c["id"] for c in _records("coupons.list", page_size=10)] == list(range(1, 13))
+    assert [q.get("page", "1") for q in hostile.queries] == ["1", "2", "3"]
+    assert {q["limit"] for q in hostile.queries} == {"10"}
+
+
+@pytest.mark.parametrize("last", ["", 0, None], ids=["empty", "zero", "absent"])
+def test_a_keyset_page_without_a_usable_last_id_continues_after_its_last_record(hostile, last) -> None:
+    first = {"campaigns": [{"id": 1}, {"id": 2}]}
+    if last is not None:
+        first["lastId"] = last
+    hostile.answer = _keyset({None: first, "2": {"campaigns": [{"id": 3}], "lastId": 3}})
+    assert [c["id"] for c in _records("campaigns.list", page_size=2)] == [1, 2, 3]
+    assert [q.get("lastId") for q in hostile.queries] == [None, "2", "3"]
+
+
+@pytest.mark.parametrize("record", [{"name": "no id"}, {"id": ""}], ids=["no-id", "empty-id"])
+def test_a_keyset_page_that_names_no_next_position_fails(hostile, record) -> None:
+    """No ``lastId`` and a last record without an id: the next page cannot be asked for, so the read fails
+    rather than end with what it has."""
+    hostile.answer = _keyset({None: {"campaigns": [{"id": 1}, record]}, "": {"campaigns": []}})
+    with pytest.raises(TrackierResponseError, match="no lastId") as info:
+        _records("campaigns.list", page_size=2)
+    assert info.value.endpoint == "/v2/campaigns"
+
+
+def test_keyset_pages_that_overlap_by_integer_id_fail(hostile) -> None:
+    hostile.answer = _keyset({None: {"campaigns": [{"id": 1}, {"id": 2}, {"id": 3}], "lastId": 3},
+                              "3": {"campaigns": [{"id": 3}, {"id": 4}], "lastId": 4}})
+    with pytest.raises(TrackierResponseError, match="not after the lastId sent: keyset pages overlap") as info:
+        _records("campaigns.list", page_size=3)
+    assert info.value.endpoint == "/v2/campaigns"
+
+
+def test_a_keyset_last_id_below_the_pages_own_ids_fails(hostile) -> None:
+    hostile.answer = _keyset({None: {"campaigns": [{"id": 5}, {"id": 6}], "lastId": 4}})
+    with pytest.raises(TrackierResponseError, match="answers lastId 4, below its own id 6") as info:
+        _records("campaigns.list", page_size=2)
+    assert info.value.endpoint == "/v2/campaigns"
+
+
+@pytest.mark.parametrize(("page", "problem"), [
+    ({"clicks": [{"id": "a"}]}, "has no 'hasNextPage'"),
+    ({"clicks": [{"id": "a"}], "hasNextPage": "yes"}, "has hasNextPage='yes', not true or false"),
+    ({"clicks": [{"id": "a"}], "hasNextPage": None}, "has no 'hasNextPage'"),
+    ({"clicks": [{"id": "a"}], "hasNextPage": True}, "says more pages follow but gives no nextPageToken (None)"),
+    ({"clicks": [{"id": "a"}], "hasNextPage": False, "nextPageToken": "t2"},
+     "gives a nextPageToken but says no more pages follow"),
+    ({"clicks": [], "hasNextPage": True, "nextPageToken": "t2"}, "is empty but says more pages follow"),
+], ids=["absent", "text", "null", "no-token", "token-without-flag", "empty-with-more"])
+def test_a_malformed_cursor_page_fails_naming_the_endpoint(hostile, page, problem) -> None:
+    hostile.answer = lambda query: page
+    with pytest.raises(TrackierResponseError) as info:
+        _records("clicks.list", query=HOURS, page_size=100)
+    assert info.value.message == f"the page at pageToken=None {problem}"
+    assert info.value.endpoint == "/v2/reports/clicks" and info.value.status == 200
+    assert len(hostile.queries) == 2  # retried once, as a transient fault would be, then failed
+
+
+def test_a_cursor_handed_back_twice_fails(hostile) -> None:
+    pages = {None: {"clicks": [{"id": "a"}], "hasNextPage": True, "nextPageToken": "t1"},
+             "t1": {"clicks": [{"id": "b"}], "hasNextPage": True, "nextPageToken": "t1"}}
+    hostile.answer = lambda query: pages[query.get("pageToken")]
+    with pytest.raises(TrackierPaginationError, match="pageToken='t1' a second time"):
+        _records("clicks.list", query=HOURS, page_size=100)
