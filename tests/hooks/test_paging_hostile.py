@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.conftest import connection_json
-from trackier_provider.exceptions import TrackierPaginationError, TrackierResponseError
+from trackier_provider.exceptions import TrackierPageShiftError, TrackierPaginationError, TrackierResponseError
 from trackier_provider.hooks.trackier import TrackierHook
 
 Answer = Callable[[dict[str, str]], Any]
@@ -153,3 +153,63 @@ def test_a_cursor_handed_back_twice_fails(hostile) -> None:
     hostile.answer = lambda query: pages[query.get("pageToken")]
     with pytest.raises(TrackierPaginationError, match="pageToken='t1' a second time"):
         _records("clicks.list", query=HOURS, page_size=100)
+
+
+def _pages_of(records: list[Any], *, size: int, total: Any, per_page: bool = True) -> Answer:
+    """Coupon pages of ``size`` records by ``page``, announcing ``total`` (and ``perPage`` unless told not)."""
+
+    def answer(query: dict[str, str]) -> Any:
+        page = int(query.get("page", "1"))
+        pagination = {"total": total, **({"perPage": size} if per_page else {})}
+        return {"coupons": records[(page - 1) * size:page * size], "pagination": pagination}
+
+    return answer
+
+
+@pytest.mark.parametrize("total", [-1, "-1", "012", "+2", " 2x"])
+def test_a_total_that_is_not_a_plain_whole_number_fails(hostile, total) -> None:
+    hostile.answer = _pages_of([{"id": 1}, {"id": 2}], size=5, total=total)
+    with pytest.raises(TrackierResponseError) as info:
+        _records("coupons.list", page_size=5)
+    assert info.value.message == "the answer has no record count at 'pagination.total'"
+    assert info.value.endpoint == "/v2/coupons"
+
+
+def test_a_page_numbered_list_without_per_page_stops_after_its_last_page(hostile) -> None:
+    """The requested limit is the page size when the answer does not announce one: 12 records in pages of 5
+    take three requests, not a fourth after the short last page."""
+    hostile.answer = _pages_of([{"id": n} for n in range(12)], size=5, total=12, per_page=False)
+    assert len(_records("coupons.list", page_size=5)) == 12
+    assert [q.get("page", "1") for q in hostile.queries] == ["1", "2", "3"]
+
+
+def test_records_without_ids_are_told_apart_by_their_content(hostile) -> None:
+    records = [{"code": c} for c in "ABCD"]
+    hostile.answer = _pages_of(records, size=2, total=4)
+    assert _records("coupons.list", page_size=2) == records
+
+
+@pytest.mark.parametrize(("second", "error", "message"), [
+    ([{"n": 1, "code": "A"}, {"n": 2, "code": "B"}], TrackierPaginationError, "answered the same page twice"),
+    ([{"id": 1, "v": "b"}, {"id": 2, "v": "b"}], TrackierPaginationError, "answered the same page twice"),
+    ([{"id": 3}, {"id": 2}], TrackierPageShiftError, r"1 record\(s\) of the page at page=2 were already read"),
+    ([{"id": 1}, {"id": 3}], TrackierPageShiftError, r"1 record\(s\) of the page at page=2 were already read"),
+], ids=["same-records-keys-reordered", "same-ids-changed-fields", "same-last-record", "same-first-record"])
+def test_a_page_served_again_is_told_from_a_shifted_one(hostile, second, error, message) -> None:
+    """A page answered twice is recognised by its first and last records (their ids, else their content in
+    any key order) even when their other fields changed; a page sharing only one record with the one before
+    it is a shift."""
+    first = [{"code": "A", "n": 1}, {"code": "B", "n": 2}] if "code" in second[0] else [{"id": 1}, {"id": 2}]
+    hostile.answer = lambda query: {"coupons": second if query.get("page") == "2" else first,
+                                    "pagination": {"total": 4, "perPage": 2}}
+    with pytest.raises(error, match=message) as info:
+        _records("coupons.list", page_size=2)
+    assert type(info.value) is error
+
+
+def test_a_keyset_last_id_is_followed_as_the_server_gave_it(hostile) -> None:
+    """The ``lastId`` answered is the position asked for next, even when it is not the last record's id."""
+    hostile.answer = _keyset({None: {"campaigns": [{"id": 1}, {"id": 2}], "lastId": 10},
+                              "10": {"campaigns": [{"id": 11}], "lastId": 11}})
+    assert [c["id"] for c in _records("campaigns.list", page_size=2)] == [1, 2, 11]
+    assert [q.get("lastId") for q in hostile.queries] == [None, "10", "11"]
