@@ -345,6 +345,7 @@ class _NoDeleteFileSystem(MemoryFileSystem):
 
 def test_a_temporary_that_cannot_be_removed_is_logged_and_the_first_error_kept(caplog) -> None:
     fsspec.register_implementation(_NoDeleteFileSystem.protocol, _NoDeleteFileSystem, clobber=True)
+    _NoDeleteFileSystem.store.clear()  # a class attribute: empty also when the test runs twice in one process
     caplog.set_level("WARNING", logger="trackier_provider.outputs")
     with pytest.raises(RuntimeError, match="connection lost"):  # the export's own failure, not the failed cleanup
         write_records(_failing(), output_spec("trackier-nodelete://exports/rows.jsonl"))

@@ -19,7 +19,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.conftest import connection_json
-from trackier_provider.exceptions import TrackierPageShiftError, TrackierPaginationError, TrackierResponseError
+from trackier_provider.exceptions import (
+    TrackierConfigError,
+    TrackierPageShiftError,
+    TrackierPaginationError,
+    TrackierResponseError,
+)
 from trackier_provider.hooks.trackier import TrackierHook
 
 Answer = Callable[[dict[str, str]], Any]
@@ -213,3 +218,48 @@ def test_a_keyset_last_id_is_followed_as_the_server_gave_it(hostile) -> None:
                               "10": {"campaigns": [{"id": 11}], "lastId": 11}})
     assert [c["id"] for c in _records("campaigns.list", page_size=2)] == [1, 2, 11]
     assert [q.get("lastId") for q in hostile.queries] == [None, "10", "11"]
+
+
+def test_a_page_size_out_of_range_names_the_list_before_any_request(hostile) -> None:
+    with pytest.raises(TrackierConfigError, match=r"20000 is outside 100\.\.10000 for /v2/network/conversions"):
+        _records("conversions.list", query={"start": "2026-11-20", "end": "2026-11-20"}, page_size=20000)
+    assert hostile.queries == []
+
+
+def test_a_start_page_without_a_page_size_names_the_list_before_any_request(hostile) -> None:
+    """A list with no default page size cannot count the records a start page skips."""
+    with pytest.raises(TrackierConfigError, match="starting at page 2 of /v2/invoices needs a page size"):
+        _records("invoices.list", query={"page": 2, "start": "2026-11-01", "end": "2026-11-20"})
+    assert hostile.queries == []
+
+
+def test_a_read_from_a_start_page_is_still_counted(hostile) -> None:
+    """From page 2 of 12 records in pages of 5, the read owes the 7 after the 5 it skips: a page 3 that comes
+    back empty fails the read."""
+    records = [{"id": n} for n in range(12)]
+
+    def answer(query: dict[str, str]) -> Any:
+        page = int(query.get("page", "1"))
+        return {"coupons": records[5:10] if page == 2 else [], "pagination": {"total": 12, "perPage": 5}}
+
+    hostile.answer = answer
+    shortfall = r"ended after 5 records .* announced 12 \(5 of them before page 2\)"
+    with pytest.raises(TrackierResponseError, match=shortfall):
+        _records("coupons.list", query={"page": 2}, page_size=5)
+
+
+def test_a_cursor_handed_back_twice_fails_even_with_new_records(hostile) -> None:
+    """The repeat is seen by the cursor itself, not only by repeated records."""
+    served = iter([["b"], ["c"], ["d"]])
+
+    def answer(query: dict[str, str]) -> Any:
+        if query.get("pageToken") is None:
+            return {"clicks": [{"id": "a"}], "hasNextPage": True, "nextPageToken": "t1"}
+        ids = next(served, [])
+        token = {"nextPageToken": "t1"} if ids else {}
+        return {"clicks": [{"id": i} for i in ids], "hasNextPage": bool(ids), **token}
+
+    hostile.answer = answer
+    with pytest.raises(TrackierPaginationError, match="pageToken='t1' a second time"):
+        _records("clicks.list", query=HOURS, page_size=100)
+    assert [q.get("pageToken") for q in hostile.queries] == [None, "t1"]

@@ -251,11 +251,10 @@ def _start_position(pages: Pages, path: str, first: Any, limit: int | None) -> A
 
 @dataclass
 class _Page:
-    """A page requested: its cursor and request, its completion, whether it was begun ahead of the pages before
-    it (so its first answer may predate a total they announced), and the largest total known when begun."""
+    """A page requested: its cursor, its completion, whether it was begun ahead of the pages before it (so its
+    first answer may predate a total they announced), and the largest total known when begun."""
 
     cursor: Any
-    request: dict[str, Any]
     complete: Callable[[Check], Any]
     ahead: bool
     high_at_start: int | None
@@ -305,7 +304,7 @@ def iter_pages(
             request[cursor_param] = cursor
         seen_cursors.add(cursor)
         complete = start(request) if start is not None else partial(fetch, request)
-        pending.append(_Page(cursor, request, complete, start is not None, state["high"]))
+        pending.append(_Page(cursor, complete, start is not None, state["high"]))
 
     def check(body: Any, page: _Page) -> None:
         """Everything a page must satisfy before it is handed over (raises; see the module docstring)."""
