@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.conftest import connection_json
+from trackier_provider.api import OPERATIONS
 from trackier_provider.exceptions import (
     TrackierConfigError,
     TrackierPageShiftError,
@@ -122,8 +123,9 @@ def test_a_keyset_page_that_names_no_next_position_fails(hostile, record) -> Non
 def test_keyset_pages_that_overlap_by_integer_id_fail(hostile) -> None:
     hostile.answer = _keyset({None: {"campaigns": [{"id": 1}, {"id": 2}, {"id": 3}], "lastId": 3},
                               "3": {"campaigns": [{"id": 3}, {"id": 4}], "lastId": 4}})
-    with pytest.raises(TrackierResponseError, match="not after the lastId sent: keyset pages overlap") as info:
+    with pytest.raises(TrackierResponseError) as info:
         _records("campaigns.list", page_size=3)
+    assert info.value.message == "the page at lastId=3 holds id 3, not after the lastId sent: keyset pages overlap"
     assert info.value.endpoint == "/v2/campaigns"
 
 
@@ -263,3 +265,36 @@ def test_a_cursor_handed_back_twice_fails_even_with_new_records(hostile) -> None
     with pytest.raises(TrackierPaginationError, match="pageToken='t1' a second time"):
         _records("clicks.list", query=HOURS, page_size=100)
     assert [q.get("pageToken") for q in hostile.queries] == [None, "t1"]
+
+
+def _coupons(pages: dict[str, list[Any]], total: int) -> Answer:
+    return lambda query: {"coupons": pages.get(query.get("page", "1"), []),
+                          "pagination": {"total": total, "perPage": 2}}
+
+
+@pytest.mark.parametrize(("operation", "answer", "error", "message"), [
+    ("coupons.list", lambda query: [], TrackierResponseError,
+     "expected a JSON object holding 'coupons', got list"),
+    ("coupons.list", _coupons({"1": [{"id": 1}, {"id": 1}]}, 2), TrackierResponseError,
+     "a record appears twice in one page (page=None)"),
+    ("coupons.list", _coupons({"1": [{"id": 1}, {"id": 2}], "2": [{"id": 1}, {"id": 2}]}, 4),
+     TrackierPaginationError, "/v2/coupons answered the same page twice (page=2); stopping instead of looping "
+     "forever. The server may be ignoring the paging parameter."),
+    ("coupons.list", _coupons({"1": [{"id": 1}, {"id": 2}], "2": [{"id": 2}, {"id": 3}, {"id": 1}]}, 5),
+     TrackierPageShiftError, "/v2/coupons: 2 record(s) of the page at page=2 were already read: the list moved "
+     "under the read (records inserted before the read position, or moved there)"),
+    ("incent_offers.list", lambda query: {"campaigns": {"1": [{"id": 1}, {"id": 2}], "2": [{"id": 3}]}.get(
+        query.get("page", "1"), [{"id": 4}])}, TrackierPageShiftError,
+     "/v2/offers/incent: the page before page=3 was short (1 of 2 records) although more records follow: "
+     "records are missing from it, or the list moved under the read"),
+], ids=["not-an-object", "record-twice-in-a-page", "same-page-twice", "shifted", "short-middle-page"])
+def test_each_paging_failure_says_what_and_where(hostile, operation, answer, error, message) -> None:
+    hostile.answer = answer
+    with pytest.raises(error) as info:
+        query = {"pubId": 7, "source": "s1"} if operation == "incent_offers.list" else None
+        _records(operation, query=query, page_size=2)
+    assert type(info.value) is error
+    if isinstance(info.value, TrackierResponseError):
+        assert (info.value.message, info.value.endpoint) == (message, OPERATIONS[operation].path)
+    else:
+        assert str(info.value) == message
