@@ -290,8 +290,8 @@ def _coupons(pages: dict[str, list[Any]], total: int) -> Answer:
 ], ids=["not-an-object", "record-twice-in-a-page", "same-page-twice", "shifted", "short-middle-page"])
 def test_each_paging_failure_says_what_and_where(hostile, operation, answer, error, message) -> None:
     hostile.answer = answer
+    query = {"pubId": 7, "source": "s1"} if operation == "incent_offers.list" else None
     with pytest.raises(error) as info:
-        query = {"pubId": 7, "source": "s1"} if operation == "incent_offers.list" else None
         _records(operation, query=query, page_size=2)
     assert type(info.value) is error
     if isinstance(info.value, TrackierResponseError):
