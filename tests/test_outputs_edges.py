@@ -1,0 +1,111 @@
+"""Edges of the output writer and reader that mutation testing found unguarded (each test kills surviving
+mutants of ``trackier_provider/outputs.py``): row counts over several pages, records written as the server
+sent them, reproducible gzip, compact JSON cells, CSV cells holding line breaks, and the messages (line, fix)
+of files that cannot be read."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from datetime import date
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from trackier_provider.exceptions import TrackierConfigError
+from trackier_provider.outputs import batches, is_templated, output_spec, read_records, write_pages, write_records
+
+FIX = "Check the file: JSON Lines (.jsonl, .ndjson) and CSV (.csv), each optionally gzip-compressed (.gz), UTF-8 text."
+
+
+def test_rows_are_counted_over_every_page(tmp_path: Path) -> None:
+    target = tmp_path / "rows.jsonl"
+    assert write_pages([[{"id": 1}, {"id": 2}], [{"id": 3}]], output_spec(str(target))) == 3
+    assert len(target.read_text().splitlines()) == 3
+
+
+def test_records_kept_as_sent_are_written_byte_for_byte(tmp_path: Path) -> None:
+    """``msgspec.Raw`` records are the server's bytes (spacing, key order and all), one line each, in pages of
+    one record and of several."""
+    target = tmp_path / "raw.jsonl"
+    pages = [[msgspec.Raw(b'{"id": 1,  "b":2}')], [msgspec.Raw(b'{"id":2}'), msgspec.Raw(b'{ "id" : 3 }')]]
+    assert write_pages(pages, output_spec(str(target))) == 3
+    assert target.read_bytes() == b'{"id": 1,  "b":2}\n{"id":2}\n{ "id" : 3 }\n'
+
+
+def test_gzip_output_carries_no_timestamp(tmp_path: Path) -> None:
+    """The gzip header's modification time is 0, so the same rows give the same bytes on every run."""
+    target = tmp_path / "rows.jsonl.gz"
+    write_records([{"id": 1}], output_spec(str(target)))
+    assert target.read_bytes()[4:8] == b"\x00\x00\x00\x00"
+    assert gzip.decompress(target.read_bytes()) == b'{"id":1}\n'
+
+
+def test_csv_cells_and_extra_are_compact_json_and_any_value_is_written(tmp_path: Path) -> None:
+    target = tmp_path / "rows.csv"
+    write_records([{"id": 1, "tags": {"a": [1, 2]}, "day": [date(2026, 11, 30)]},
+                   {"id": 2, "late": {"b": 1}, "when": [date(2026, 12, 1)]}], output_spec(str(target)))
+    rows = list(csv.reader(target.read_text().splitlines()))
+    assert rows == [["id", "tags", "day", "_extra"],
+                    ["1", '{"a":[1,2]}', '["2026-11-30"]', ""],
+                    ["2", "", "", '{"late":{"b":1},"when":["2026-12-01"]}']]
+
+
+def test_a_csv_cell_holding_a_line_break_is_read_back_as_written(tmp_path: Path) -> None:
+    target = tmp_path / "rows.csv"
+    write_records([{"id": 1, "note": "first\r\nsecond"}, {"id": 2, "note": "plain"}], output_spec(str(target)))
+    assert list(read_records(str(target))) == [{"id": "1", "note": "first\r\nsecond"}, {"id": "2", "note": "plain"}]
+
+
+def test_batches_hold_a_thousand_records_by_default() -> None:
+    assert [len(batch) for batch in batches(range(2500))] == [1000, 1000, 500]
+
+
+def test_jinja_statements_count_as_templated() -> None:
+    assert is_templated("{% if params.day %}a.jsonl{% endif %}")
+    assert not is_templated("plain {percent} path.jsonl")
+
+
+def _refusal(target: Path) -> TrackierConfigError:
+    with pytest.raises(TrackierConfigError) as info:
+        list(read_records(str(target)))
+    assert info.value.field == "conversions_path"
+    return info.value
+
+
+def test_a_bad_line_is_named_by_its_number(tmp_path: Path) -> None:
+    target = tmp_path / "rows.jsonl"
+    target.write_text('{"id": 1}\n\n{"id": 2}\n{"id": \n')
+    error = _refusal(target)
+    assert error.problem.startswith(f"line 4 of {target} is not valid JSONL: ")
+    assert error.fix == FIX
+
+
+def test_text_that_is_not_utf8_is_refused_with_the_fix(tmp_path: Path) -> None:
+    target = tmp_path / "rows.jsonl"
+    target.write_bytes('{"id": 1}\n{"name": "caf\u00e9"}\n'.encode("latin-1"))
+    error = _refusal(target)
+    assert error.problem.startswith(f"{target} is not UTF-8 text (after line ")  # lines decoded: by the chunk
+    assert error.fix == FIX
+
+
+def test_a_file_that_is_not_gzip_is_refused_naming_the_error(tmp_path: Path) -> None:
+    target = tmp_path / "rows.jsonl.gz"
+    target.write_bytes(b'{"id": 1}\n')
+    error = _refusal(target)
+    assert error.problem.startswith(f"{target} cannot be read: BadGzipFile: Not a gzipped file")
+    assert error.fix == FIX
+
+
+def test_a_missing_file_is_named(tmp_path: Path) -> None:
+    target = tmp_path / "nosuch.jsonl"
+    assert _refusal(target).problem == f"{target} does not exist"
+
+
+def test_an_extra_column_that_is_not_an_object_is_named(tmp_path: Path) -> None:
+    target = tmp_path / "rows.csv"
+    target.write_text('id,_extra\n1,"[1, 2]"\n')
+    error = _refusal(target)
+    assert error.problem == f"line 2 of {target} is not valid CSV: the _extra column holds list, not a JSON object"
+    assert error.fix == FIX
