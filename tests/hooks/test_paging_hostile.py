@@ -287,7 +287,17 @@ def _coupons(pages: dict[str, list[Any]], total: int) -> Answer:
         query.get("page", "1"), [{"id": 4}])}, TrackierPageShiftError,
      "/v2/offers/incent: the page before page=3 was short (1 of 2 records) although more records follow: "
      "records are missing from it, or the list moved under the read"),
-], ids=["not-an-object", "record-twice-in-a-page", "same-page-twice", "shifted", "short-middle-page"])
+    ("coupons.list", _coupons({"1": [{"id": 1}, {"id": 2}]}, 3), TrackierResponseError,
+     "the list ended after 2 records (page=2) but the server announced 3; refusing to deliver a short result"),
+    ("coupons.list", _coupons({"1": [{"id": 1}, {"id": 2}], "2": [{"id": 3}, {"id": 4}]}, 3), TrackierResponseError,
+     "the list holds 4 records at its last page (page=2) but the server announced 3; refusing to deliver "
+     "records the total does not account for"),
+    ("coupons.list", lambda query: {"coupons": [{"id": int(query.get("page", "1"))}] * (query.get("page") != "3"),
+                                    "pagination": {"total": 6 if query.get("page") is None else 1, "perPage": 1}},
+     TrackierPageShiftError, "/v2/coupons: the list shrank from 6 to 1 records while it was read (page=2): "
+     "records after the deleted ones moved back a page"),
+], ids=["not-an-object", "record-twice-in-a-page", "same-page-twice", "shifted", "short-middle-page", "short-result",
+        "more-than-the-total", "shrank"])
 def test_each_paging_failure_says_what_and_where(hostile, operation, answer, error, message) -> None:
     hostile.answer = answer
     query = {"pubId": 7, "source": "s1"} if operation == "incent_offers.list" else None
@@ -298,3 +308,25 @@ def test_each_paging_failure_says_what_and_where(hostile, operation, answer, err
         assert (info.value.message, info.value.endpoint) == (message, OPERATIONS[operation].path)
     else:
         assert str(info.value) == message
+
+
+@pytest.mark.parametrize(("per_page", "size", "served"), [(True, 10, 5), (False, 5, 5)],
+                         ids=["server-caps-the-page", "no-per-page"])
+def test_a_read_from_a_start_page_counts_the_records_it_skips_by_the_page_size(hostile, per_page, size, served) -> None:
+    """12 records, pages of 5 (announced, or the limit asked for): from page 2 the read owes exactly 7."""
+    hostile.answer = _pages_of([{"id": n} for n in range(12)], size=served, total=12, per_page=per_page)
+    assert [r["id"] for r in _records("coupons.list", query={"page": 2}, page_size=size)] == list(range(5, 12))
+
+
+def test_a_list_without_a_default_page_size_is_read_to_its_total(hostile) -> None:
+    hostile.answer = lambda query: {"invoices": [{"id": 1}, {"id": 2}], "pagination": {"total": 2}}
+    invoices = _records("invoices.list", query={"start": "2026-11-01", "end": "2026-11-20"})
+    assert [i["id"] for i in invoices] == [1, 2]
+    assert len(hostile.queries) == 1
+
+
+def test_a_short_last_page_without_per_page_fails(hostile) -> None:
+    """12 announced, pages of the 5 asked for, and the third page holds 1: the read fails, not delivers 11."""
+    hostile.answer = _pages_of([{"id": n} for n in range(11)], size=5, total=12, per_page=False)
+    with pytest.raises(TrackierResponseError, match="ended after 11 records"):
+        _records("coupons.list", page_size=5)
