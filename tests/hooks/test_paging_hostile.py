@@ -330,3 +330,13 @@ def test_a_short_last_page_without_per_page_fails(hostile) -> None:
     hostile.answer = _pages_of([{"id": n} for n in range(11)], size=5, total=12, per_page=False)
     with pytest.raises(TrackierResponseError, match="ended after 11 records"):
         _records("coupons.list", page_size=5)
+
+
+def test_a_keyset_list_that_ends_one_short_of_its_total_fails(hostile) -> None:
+    pages = {None: {"publishers": [{"id": 1}, {"id": 2}], "pagination": {"totalCount": 4}},
+             "2": {"publishers": [{"id": 3}], "pagination": {"totalCount": 4}}}
+    hostile.answer = lambda query: pages.get(query.get("lastId"), {"publishers": [], "pagination": {"totalCount": 4}})
+    with pytest.raises(TrackierResponseError) as info:
+        _records("publishers.list", page_size=2)
+    assert info.value.message == ("the list ended after 3 records (lastId=3) but the server announced 4; "
+                                  "refusing to deliver a short result")
