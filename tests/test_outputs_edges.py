@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import os
 from datetime import date
 from pathlib import Path
 
@@ -109,3 +110,49 @@ def test_an_extra_column_that_is_not_an_object_is_named(tmp_path: Path) -> None:
     error = _refusal(target)
     assert error.problem == f"line 2 of {target} is not valid CSV: the _extra column holds list, not a JSON object"
     assert error.fix == FIX
+
+
+FSSPEC_FIX = "Use a local path or a URL of an installed fsspec filesystem (file://, memory://, s3://, gs://, ...)."
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("nosuch://user:pw@bucket/out.jsonl", "nosuch://user:***@bucket/out.jsonl"),
+    ("memory::nosuch://bucket/out.jsonl", "memory::nosuch://bucket/out.jsonl"),
+], ids=["password-hidden", "second-of-a-chain"])
+def test_an_unknown_protocol_is_refused_naming_the_target(url, shown) -> None:
+    with pytest.raises(TrackierConfigError) as info:
+        output_spec(url)
+    assert (info.value.problem, info.value.fix) == (
+        f"{shown!r} uses the protocol nosuch://, which fsspec does not know", FSSPEC_FIX)
+
+
+def test_a_missing_file_to_read_says_what_to_check(tmp_path: Path) -> None:
+    error = _refusal(tmp_path / "nosuch.jsonl")
+    assert error.fix == "Check the path (and the worker's access)."
+
+
+@pytest.mark.parametrize("link", [False, True], ids=["fifo", "link-to-fifo"])
+def test_a_fifo_is_refused_as_a_target_and_as_a_source(tmp_path: Path, link: bool) -> None:
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    target = fifo
+    if link:
+        target = tmp_path / "link.jsonl"
+        target.symlink_to(fifo)
+    through = " (through a symbolic link)" if link else ""
+    fix = "Name a regular file (or a path that does not exist yet)."
+    with pytest.raises(TrackierConfigError) as info:
+        write_records([{"id": 1}], output_spec(str(target)))
+    assert (info.value.field, info.value.problem, info.value.fix) == (
+        "output_path", f"{target} is a FIFO (named pipe){through}, which is not replaced or written to", fix)
+    error = _refusal(target)
+    assert (error.problem, error.fix) == (f"{target} is a FIFO (named pipe){through}, which is not read from", fix)
+
+
+def test_csv_of_records_that_are_not_objects_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "rows.csv"
+    with pytest.raises(TrackierConfigError) as info:
+        write_records([[1, 2]], output_spec(str(target)))
+    assert (info.value.field, info.value.problem, info.value.fix) == (
+        "output_format", "csv needs object records", "Use output_format='jsonl'.")
+    assert not target.exists()
