@@ -73,6 +73,13 @@ def test_every_documented_field_of_the_answer_is_in_the_schema(name: str) -> Non
     if spec is None:
         assert any("no answer schema" in d["spec"] for d in answer_schema(name).defects), name
         return
+    for defect in answer_schema(name).defects:
+        if "field" in defect:  # a list the spec types as one object: the provider reads a list of them
+            *parents, last = defect["field"].split(".")
+            node = spec
+            for part in parents:
+                node = node["properties"][part]
+            node["properties"][last] = {"type": "array", "items": node["properties"][last]}
     assert differences(spec, ours) == []
 
 
