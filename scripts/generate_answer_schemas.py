@@ -274,6 +274,18 @@ def _list_of(schema: dict[str, Any], dotted: str) -> None:
     node["properties"][last] = {"type": "array", "items": one}
 
 
+def _require(schema: dict[str, Any], dotted: str) -> None:
+    """Require the fields on the way to ``dotted`` (where the catalogue says the records or the result sit:
+    the provider reads them there), as far as the schema names them."""
+    node = schema
+    for part in dotted.split("."):
+        properties = node.get("properties") or {}
+        if part not in properties:
+            return
+        node["required"] = sorted({*node.get("required", ()), part})
+        node = properties[part]
+
+
 # ----------------------------------------------------------------------------------------------- writing
 def _document(urn: str, name: str, title: str, description: str, body: dict[str, Any]) -> dict[str, Any]:
     head = {"$schema": DRAFT, "$id": urn + name, "$comment": MARK, "title": title, "description": description}
@@ -301,6 +313,8 @@ def build(folder: Path) -> dict[Path, str]:
             raise SystemExit(f"{name}: the spec documents no 200 answer schema; add it to DEFECTS")
         else:
             schema = convert(spec, raw[0], raw[1], spec.document, notes)
+        for dotted in filter(None, (operation.records_at, operation.result)):
+            _require(schema, dotted)
         if name in LIST_TYPED_AS_OBJECT:
             _list_of(schema, LIST_TYPED_AS_OBJECT[name])
             notes.append({"spec": f"The list's records ({LIST_TYPED_AS_OBJECT[name]}) are typed as one object, "
