@@ -16,8 +16,8 @@ Workflow (daily, at 06:00 UTC, for the day before)::
   would give the same answer. It fails too when an operation answers with an error; list features your
   panel does not have (incent offers are enabled per account) in ``TRACKIER_EXAMPLES_CANARY_SKIP``.
 
-Settings: ``TRACKIER_EXAMPLES_CANARY_SKIP`` (comma-separated operation names to leave out, e.g.
-``incent_offers.list``, or a resource prefix such as ``incent_offers``; default none). The connection is ``trackier_default``. The same check runs from a
+Settings: ``TRACKIER_EXAMPLES_CANARY_SKIP`` (comma-separated operation names or resource prefixes to leave
+out, e.g. ``incent_offers``; default none). The connection is ``trackier_default``. The same check runs from a
 shell: ``trackier-check --conn-id trackier_default``.
 """
 
