@@ -31,6 +31,7 @@ from trackier_provider.exceptions import (
     TrackierResponseError,
     TrackierServerError,
 )
+from trackier_provider.hooks.budget_store import SharedBudget, budget_key, store_for
 from trackier_provider.hooks.connection import (
     SETTING_BOUNDS,
     VALIDATE_MODES,
@@ -201,7 +202,15 @@ class TrackierHook(BaseHook):
         """The budget of an endpoint group (``Operation.group``): one per connection and group, shared with
         every other hook and trigger of this process, or of the fleet with ``budget_url`` (see
         ``hooks.throttle``)."""
-        return budget(self.trackier_conn_id, group, self.settings.rate(group), self.settings)
+        settings, rate = self.settings, self.settings.rate(group)
+        url = settings.budget_url
+        if url is None:
+            return budget((self.trackier_conn_id, group, rate, None), lambda: Throttle(rate))
+        return budget(
+            (self.trackier_conn_id, group, rate, url),
+            lambda: SharedBudget(store_for(url), budget_key(settings.base_url, settings.api_key, group), rate,
+                                 label=f"connection {self.trackier_conn_id!r}, group {group!r}"),
+        )
 
     def headers(self) -> dict[str, str]:
         """Headers sent on every call: the key, a User-Agent naming this provider, JSON accepted."""
