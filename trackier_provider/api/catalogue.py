@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Any
 
 from trackier_provider.api.model import (
     BodyModel,
@@ -54,7 +55,7 @@ LOG_OPERATIONS = frozenset(
 
 #: The fields of a campaign body and their choices: the same in a create (``CampaignCreate``, plus ``note``)
 #: and an edit (``CampaignEdit``).
-CAMPAIGN_CHOICES: dict[str, tuple[str, ...]] = {
+CAMPAIGN_CHOICES: dict[str, Any] = {  # each a tuple of choices (Any: mypy matches ** against types=)
     "status": ("active", "pending", "paused", "disabled", "expired"),
     "commModel": ("cpa", "cpl", "cps", "cpi", "cpc", "cpm"),
     "payoutCalParam": words("sub1 sub2 sub3 sub4 sub5 sub6 sub7 sub8 sub9 sub10 revenue sale_amount"),

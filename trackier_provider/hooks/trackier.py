@@ -105,6 +105,16 @@ def _is_retryable(exc: BaseException, idempotent: bool) -> bool:
     return False
 
 
+def _deleted_earlier(op: Operation, path: str, attempt: int) -> bool:
+    """A DELETE answered "not found" on a retry: an earlier attempt deleted the object (its answer was lost),
+    so the call succeeded. The one rule for the sync and async paths; it logs when it applies."""
+    if attempt == 1 or op.method != "DELETE":
+        return False
+    log.info("Trackier %s %s: already gone on retry %d (an earlier attempt deleted it)", op.method, path,
+             attempt - 1)
+    return True
+
+
 class TrackierHook(BaseHook):
     """Calls the Trackier Admin API with the connection's API key.
 
@@ -484,10 +494,8 @@ class TrackierHook(BaseHook):
             try:
                 return self._send(op, path, pairs, body, check, raw_records)
             except TrackierNotFoundError:
-                if attempts == 1 or op.method != "DELETE":
+                if not _deleted_earlier(op, path, attempts):
                     raise
-                log.info("Trackier %s %s: already gone on retry %d (an earlier attempt deleted it)",
-                         op.method, path, attempts - 1)
                 return None
 
         retrying = tenacity.Retrying(sleep=self._pause, **self._retry_kwargs(op.method, path, idempotent, max_retries))
@@ -599,8 +607,11 @@ class TrackierHook(BaseHook):
         op, path = checked.operation, checked.path
         settings = await self.aget_settings()
         pairs = encode_params(checked.query)
+        attempts = 0
 
         async def send() -> Any:
+            nonlocal attempts
+            attempts += 1
             delay = self.throttle_for(op.group).reserve()
             if delay > 0:
                 await asyncio.sleep(delay)
@@ -614,7 +625,12 @@ class TrackierHook(BaseHook):
                 if error is None:
                     raise
                 raise error from None
-            return self._decode(op, response.status_code, response.content, response.headers, path, check)
+            try:
+                return self._decode(op, response.status_code, response.content, response.headers, path, check)
+            except TrackierNotFoundError:
+                if not _deleted_earlier(op, path, attempts):
+                    raise
+                return None
 
         retrying = tenacity.AsyncRetrying(**self._retry_kwargs(op.method, path, op.idempotent, max_retries))
         return await retrying(send)
