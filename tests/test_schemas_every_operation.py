@@ -72,7 +72,9 @@ def test_each_operation_answers_within_its_schema_in_fail_mode(name: str, tracki
         # the catalogue's call accepts them, the emulator's answer is checked by the same validator the hook uses.
         try:
             call = prepare(operation, ids, query, files, by_arg=False)
-        except TrackierConfigError:
+        except TrackierConfigError as refused:
+            if "does not send yet" not in str(refused):
+                raise
             response = api.request(operation.method, build_path(operation.arg_template, **ids), files=files)
             assert response.status_code == 200, response.text
             ResponseValidator("fail").check(name, operation.method, operation.path, 200, response.json())

@@ -149,3 +149,19 @@ def test_no_text_or_example_of_the_spec_is_copied_into_the_schemas() -> None:
         "*.json"))
     assert len(texts) > 100
     assert [text for text in texts if text in shipped and "\n" not in text and len(text) > 30] == []
+
+
+def test_an_example_widens_the_generated_schema_and_is_recorded() -> None:
+    """The generator believes the spec's examples: a null, an omitted required field, another type and a value
+    outside the list each widen the schema, and each is noted (what ``x-spec-defects`` records)."""
+    schema = {"type": "object", "required": ["a", "b"], "properties": {
+        "a": {"type": "integer"}, "b": {"type": "string"}, "c": {"type": "string", "enum": ["x"]},
+        "d": {"type": "array", "items": {"type": "object", "properties": {"e": {"type": "boolean"}}}}}}
+    found: list[str] = []
+    _generator().widen(None, schema, {"a": None, "c": "y", "d": [{"e": "yes"}]}, "", found)
+    assert schema["required"] == ["a"] and schema["properties"]["a"]["type"] == ["integer", "null"]
+    assert schema["properties"]["c"]["enum"] == ["x", "y"]
+    assert schema["properties"]["d"]["items"]["properties"]["e"]["type"] == ["boolean", "string"]
+    assert found == ["b is required but the example omits it", "a is null in the example, typed integer",
+                     "c holds a value outside the schema's list in the example",
+                     "d[].e is string in the example, typed boolean"]
