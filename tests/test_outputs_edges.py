@@ -156,3 +156,35 @@ def test_csv_of_records_that_are_not_objects_is_refused(tmp_path: Path) -> None:
     assert (info.value.field, info.value.problem, info.value.fix) == (
         "output_format", "csv needs object records", "Use output_format='jsonl'.")
     assert not target.exists()
+
+
+def test_a_protocol_whose_package_is_missing_is_refused_with_fsspecs_hint() -> None:
+    with pytest.raises(TrackierConfigError) as info:
+        output_spec("oci://user:pw@bucket/out.jsonl")
+    assert (info.value.field, info.value.problem, info.value.fix) == (
+        "output_path", "'oci://user:***@bucket/out.jsonl' needs the ocifs package, which is not installed",
+        "Install ocifs to access OCI Object Storage (on every worker), or use another target.")
+
+
+@pytest.mark.parametrize(("target", "problem", "fix"), [
+    (5, "must be a path, a URL or an ObjectStoragePath, got int",
+     "Pass e.g. '/data/trackier/conversions.jsonl.gz' or 's3://bucket/trackier/conversions.jsonl.gz'."),
+    ("  ", "is empty", "Pass a path or URL, or leave it unset to use XCom."),
+    ("/data/Exports/Rows.Parquet", "the extension .parquet of 'rows.parquet' names a format that is not supported",
+     "Supported: JSON Lines (.jsonl, .ndjson) and CSV (.csv), each optionally gzip-compressed (.gz). Rename the "
+     "file or pass output_format='jsonl' or 'csv' to write that format under this name."),
+], ids=["not-a-path", "blank", "file-name-only"])
+def test_a_target_refused_is_named_with_its_fix(target, problem, fix) -> None:
+    with pytest.raises(TrackierConfigError) as info:
+        output_spec(target, field="output_path")
+    assert (info.value.field, info.value.problem, info.value.fix) == ("output_path", problem, fix)
+
+
+def test_an_object_storage_path_is_a_target(tmp_path: Path) -> None:
+    from trackier_provider.version_compat import ObjectStoragePath
+
+    target = ObjectStoragePath(f"file://{tmp_path}/rows.jsonl.gz")
+    spec = output_spec(target)
+    assert (spec.format, spec.gzip) == ("jsonl", True)
+    assert write_records([{"id": 1}], spec) == 1
+    assert gzip.decompress((tmp_path / "rows.jsonl.gz").read_bytes()) == b'{"id":1}\n'
