@@ -340,3 +340,35 @@ def test_a_keyset_list_that_ends_one_short_of_its_total_fails(hostile) -> None:
         _records("publishers.list", page_size=2)
     assert info.value.message == ("the list ended after 3 records (lastId=3) but the server announced 4; "
                                   "refusing to deliver a short result")
+
+
+@pytest.mark.parametrize(("body", "problem"), [
+    (None, "expected a JSON object holding 'coupons', got null"),
+    ({}, "the answer has no 'coupons' (keys: none)"),
+    ({"items": [], "count": 0}, "the answer has no 'coupons' (keys: items, count)"),
+    ({"coupons": None}, "expected a list under 'coupons', got null"),
+    ({"coupons": {"id": 1}}, "expected a list under 'coupons', got dict"),
+], ids=["null", "empty-object", "other-keys", "records-null", "records-object"])
+def test_an_answer_without_its_records_says_what_it_holds(hostile, body, problem) -> None:
+    hostile.answer = lambda query: body
+    with pytest.raises(TrackierResponseError) as info:
+        _records("coupons.list", page_size=2)
+    assert (info.value.message, info.value.endpoint) == (problem, "/v2/coupons")
+
+
+def test_records_under_a_dotted_key_are_read_to_the_empty_page(hostile) -> None:
+    pages = {"1": [{"id": 1}, {"id": 2}], "2": [{"id": 3}]}
+    hostile.answer = lambda query: {"data": {"changedCampaigns": pages.get(query.get("page", "1"), [])}}
+    assert [c["id"] for c in _records("campaigns.timelines.list", page_size=2)] == [1, 2, 3]
+    assert [q.get("page", "1") for q in hostile.queries] == ["1", "2", "3"]
+
+
+def test_a_cursor_handed_back_twice_says_so_whole(hostile) -> None:
+    served = iter([["b"], ["c"]])
+    hostile.answer = lambda query: (
+        {"clicks": [{"id": "a"}], "hasNextPage": True, "nextPageToken": "t1"} if query.get("pageToken") is None
+        else {"clicks": [{"id": i} for i in next(served, ["z"])], "hasNextPage": True, "nextPageToken": "t1"})
+    with pytest.raises(TrackierPaginationError) as info:
+        _records("clicks.list", query=HOURS, page_size=100)
+    assert str(info.value) == ("/v2/reports/clicks handed back pageToken='t1' a second time; stopping instead of "
+                               "looping forever.")
