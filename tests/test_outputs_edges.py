@@ -188,3 +188,23 @@ def test_an_object_storage_path_is_a_target(tmp_path: Path) -> None:
     assert (spec.format, spec.gzip) == ("jsonl", True)
     assert write_records([{"id": 1}], spec) == 1
     assert gzip.decompress((tmp_path / "rows.jsonl.gz").read_bytes()) == b'{"id":1}\n'
+
+
+def test_a_name_longer_than_255_bytes_is_refused_and_255_is_not(tmp_path: Path) -> None:
+    stem = "é" * 124  # 248 bytes in UTF-8
+    assert output_spec(str(tmp_path / f"{stem}a.jsonl")).format == "jsonl"  # 255 bytes
+    with pytest.raises(TrackierConfigError) as info:
+        output_spec(str(tmp_path / f"{stem}ab.jsonl"))  # 256 bytes
+    assert (info.value.field, info.value.fix) == ("output_path", "Use a shorter name.")
+    assert info.value.problem == f"the name {(stem + 'ab.jsonl')[:40]!r}... is longer than 255 bytes"
+
+
+def test_a_path_object_is_a_target(tmp_path: Path) -> None:
+    spec = output_spec(tmp_path / "rows.csv")
+    assert (spec.target, spec.format) == (str(tmp_path / "rows.csv"), "csv")
+
+
+def test_a_password_after_an_at_sign_in_the_user_is_hidden() -> None:
+    from trackier_provider.outputs import display_uri
+
+    assert display_uri("ftp://me@corp:s3cret@host/x.jsonl") == "ftp://me@corp:***@host/x.jsonl"
