@@ -115,17 +115,21 @@ def test_a_keyset_page_that_names_no_next_position_fails(hostile, record) -> Non
     """No ``lastId`` and a last record without an id: the next page cannot be asked for, so the read fails
     rather than end with what it has."""
     hostile.answer = _keyset({None: {"campaigns": [{"id": 1}, record]}, "": {"campaigns": []}})
-    with pytest.raises(TrackierResponseError, match="no lastId") as info:
+    with pytest.raises(TrackierResponseError) as info:
         _records("campaigns.list", page_size=2)
+    assert info.value.message == ("the page at lastId=None gives no lastId and its last record has no id: the page "
+                                  "after it cannot be asked for")
     assert info.value.endpoint == "/v2/campaigns"
 
 
-def test_keyset_pages_that_overlap_by_integer_id_fail(hostile) -> None:
-    hostile.answer = _keyset({None: {"campaigns": [{"id": 1}, {"id": 2}, {"id": 3}], "lastId": 3},
-                              "3": {"campaigns": [{"id": 3}, {"id": 4}], "lastId": 4}})
+@pytest.mark.parametrize("kind", [int, str], ids=["integer-ids", "ids-in-text"])
+def test_keyset_pages_that_overlap_by_id_fail(hostile, kind) -> None:
+    hostile.answer = _keyset({None: {"campaigns": [{"id": kind(n)} for n in (1, 2, 3)], "lastId": kind(3)},
+                              "3": {"campaigns": [{"id": kind(3)}, {"id": kind(4)}], "lastId": kind(4)}})
     with pytest.raises(TrackierResponseError) as info:
         _records("campaigns.list", page_size=3)
-    assert info.value.message == "the page at lastId=3 holds id 3, not after the lastId sent: keyset pages overlap"
+    assert info.value.message == (f"the page at lastId={kind(3)!r} holds id 3, not after the lastId sent: keyset "
+                                  "pages overlap")
     assert info.value.endpoint == "/v2/campaigns"
 
 
