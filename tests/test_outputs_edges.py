@@ -208,3 +208,15 @@ def test_a_password_after_an_at_sign_in_the_user_is_hidden() -> None:
     from trackier_provider.outputs import display_uri
 
     assert display_uri("ftp://me@corp:s3cret@host/x.jsonl") == "ftp://me@corp:***@host/x.jsonl"
+
+
+@pytest.mark.parametrize(("kwargs", "field", "problem", "fix"), [
+    ({"compression": "bz2"}, "compression", "'bz2' is not supported", "Use 'gzip', 'infer' or None."),
+    ({"output_format": "parquet"}, "output_format", "'parquet' is not supported", "Use 'jsonl' or 'csv'."),
+], ids=["compression", "format"])
+def test_a_format_or_compression_refused_says_what_to_use(kwargs, field, problem, fix) -> None:
+    from trackier_provider.outputs import check_format
+
+    with pytest.raises(TrackierConfigError) as info:
+        check_format(kwargs.get("output_format"), kwargs.get("compression"))
+    assert (info.value.field, info.value.problem, info.value.fix) == (field, problem, fix)
