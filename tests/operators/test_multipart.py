@@ -78,6 +78,13 @@ def test_thumbnail_through_the_operator_by_path(trackier_conn, context, logo) ->
     assert campaign(trackier_conn)["thumbnail"].endswith("/logo.png")
 
 
+def test_thumbnail_through_the_operator_as_bytes(trackier_conn, context) -> None:
+    op = TrackierOperator(task_id="t", operation="campaigns.thumbnail.update", path_params={"campaign_id": 3},
+                          data={"image": PNG})
+    assert op.execute(context)["success"] is True
+    assert campaign(trackier_conn)["thumbnail"].endswith("/image.png")
+
+
 def test_a_templated_path_is_checked_after_rendering(trackier_conn, context, tmp_path: Path) -> None:
     op = TrackierOperator(task_id="t", operation="campaigns.thumbnail.update", path_params={"campaign_id": 3},
                           data={"image": "{{ params.logo }}"})  # not checked at parse time: it is templated
