@@ -88,7 +88,7 @@ docs: $(DOCS_STAMP)
 	$(BIN)/python docs/check_links.py build/docs/html
 
 # The bench extra (matplotlib, fastjsonschema) goes into the same venv, installed on first use. The throughput
-# benchmark also draws its charts into docs/performance/ (shown by docs/performance.md).
+# and trigger benchmarks also draw their charts into docs/performance/ (shown by docs/performance.md).
 BENCH_STAMP := $(VENV)/.installed-bench
 
 $(BENCH_STAMP): $(STAMP)
@@ -97,7 +97,7 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP)
 	@for script in benchmarks/[!_]*.py; do echo "== $$script"; \
-		case $$script in *export_throughput.py) args="--charts docs/performance";; *) args="";; esac; \
+		case $$script in *export_throughput.py|*trigger_budget.py) args="--charts docs/performance";; *) args="";; esac; \
 		$(BIN)/python $$script $$args || exit 1; done
 
 clean:

@@ -12,9 +12,9 @@ What it measures
   readiness the last trigger fired (target <= 65 s) and the CPU seconds the process spent in each poll round
   (sampled half-way between rounds, so a round's figure is the polls of every trigger, the shared requests
   and the sleeps; target <= 1 s, 100 us per trigger), apart from the start (creating and looking up).
-- With matplotlib installed (the ``bench`` extra), a chart of how long after readiness the last trigger fired
-  against the number of triggers (both scenarios) is written to ``benchmarks/charts/trigger_fire_delay.png``
-  and ``.svg``, with the machine and date.
+- With ``--charts DIR`` (``make bench`` passes ``docs/performance``) and matplotlib installed (the ``bench``
+  extra), a chart of how long after readiness the last trigger fired against the number of triggers (both
+  scenarios) is written to ``DIR/trigger_fire_delay.png`` and ``.svg``, with the machine, load and date.
 - "Ready" is controlled by the benchmark: every trigger's ``ready_check`` turns true at a fixed moment about
   70 s after the start (190 s in scenario 2, so three whole poll rounds are measured), so the time to fire
   is the polling schedule's doing, not the emulator's figures.
@@ -23,11 +23,13 @@ What it does not measure
 - Several triggerers or workers (a per-process budget cannot see them: see the README on pools).
 - Real Trackier latency; the serialization and database round trips of a real triggerer.
 
-Run: ``.venv/bin/python benchmarks/trigger_budget.py`` (about 7 minutes: two scenarios of real 60 s polls).
+Run: ``.venv/bin/python benchmarks/trigger_budget.py [--charts DIR]`` (about 7 minutes: two scenarios of real
+60 s polls).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import itertools
 import json
@@ -144,8 +146,8 @@ def run_triggers(url: str, triggers: int, windows: int, reports_per_minute: int,
     return statuses, sent, fired, time.process_time() - cpu_before, rounds_cpu
 
 
-def chart(points: list[tuple[int, float]]) -> None:
-    """Fire delay against the number of triggers, as PNG and SVG, if matplotlib is installed."""
+def chart(points: list[tuple[int, float]], folder: str) -> None:
+    """Fire delay against the number of triggers, as PNG and SVG in ``folder``, if matplotlib is installed."""
     try:
         import matplotlib
 
@@ -157,8 +159,8 @@ def chart(points: list[tuple[int, float]]) -> None:
     import platform
     from pathlib import Path
 
-    out = Path(__file__).parent / "charts"
-    out.mkdir(exist_ok=True)
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot([n for n, _ in points], [d for _, d in points], marker="o")
     ax.axhline(POLL + 5, linestyle="--", color="grey", label=f"target: one poll interval ({POLL:.0f} s) + 5 s")
@@ -167,19 +169,25 @@ def chart(points: list[tuple[int, float]]) -> None:
     ax.set_ylabel("last trigger fired, s after ready")
     ax.set_ylim(bottom=0)
     ax.legend(loc="lower right")
-    ax.set_title(f"{platform.machine()}, {os.cpu_count()} CPUs, {date.today().isoformat()}", fontsize=9)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    ax.set_title(f"{platform.machine()}, {os.cpu_count()} CPUs, load {load}, {date.today().isoformat()}", fontsize=9)
     fig.tight_layout()
     for suffix in ("png", "svg"):
         fig.savefig(out / f"trigger_fire_delay.{suffix}")
     print(f"\nchart: {out / 'trigger_fire_delay.png'} and .svg")
 
 
-def main() -> None:
+def main(args: argparse.Namespace) -> None:
     os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="bench-airflow-home-"))
+    print(f"load before: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     points = [(1_000, scenario("scenario 1", 1_000, 10, 200)),
               (10_000, scenario("scenario 2", 10_000, 100, 6_000, ready_after=190.0))]
-    chart(points)
+    print(f"load after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    if args.charts:
+        chart(points, args.charts)
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--charts", help="folder for the fire-delay chart, PNG and SVG (none: no chart)")
+    main(parser.parse_args())

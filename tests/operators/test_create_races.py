@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import Any
@@ -56,7 +57,7 @@ def test_a_duplicate_refusal_returns_the_object_it_collides_with(trackier_conn) 
     assert posts == [200, 400]  # the second create was sent, refused, and not retried
 
 
-@pytest.mark.parametrize("path", ["typed", "generic", "hook.api"])
+@pytest.mark.parametrize("path", ["typed", "generic", "hook.api", "hook.acall"])
 def test_a_delete_whose_answer_was_lost_succeeds_on_its_retry(trackier_conn, path: str) -> None:
     hook = TrackierHook()
     created = hook.api.categories.create(data={"name": f"Gone {path}"})["category"]
@@ -68,8 +69,15 @@ def test_a_delete_whose_answer_was_lost_succeeds_on_its_retry(trackier_conn, pat
     elif path == "generic":
         TrackierOperator(task_id="d", operation="categories.delete",
                          path_params={"category_id": category}).execute({"ti": RecordingTI()})
-    else:
+    elif path == "hook.api":
         hook.api.categories.delete(category_id=category)
+    else:  # the async path triggers use: the same rule
+
+        async def delete() -> None:
+            async with await hook.async_client() as client:
+                await hook.acall(client, "categories.delete", ids={"category_id": category})
+
+        asyncio.run(delete())
     deletes = [r["status"] for r in api_calls(trackier_conn, "DELETE", f"/v2/categories/{category}")]
     assert len(deletes) == 2 and deletes[-1] in (400, 404)  # the retry found it gone
     assert category not in {c["_id"] for c in hook.call("categories.list")["categories"]}

@@ -93,3 +93,35 @@ def test_the_xcom_cap_is_the_same_rule(trackier_conn, context) -> None:
         with pytest.raises(Exception, match="max_xcom_rows") as info:
             op.execute(context)
         assert "output_path" in str(info.value)
+
+
+def test_same_byte_bound_on_the_pages_ahead(trackier_conn, context, tmp_path: Path, monkeypatch) -> None:
+    from tests.hooks.test_parallel_pages import Watch
+
+    # A bound below one answer's size: one page ahead at most, although 8 were allowed.
+    typed, generic = _both(tmp_path, "bytes_ahead", page_size=100, max_parallel_pages=8, max_bytes_ahead=1)
+    results = []
+    for op in (typed, generic):
+        watch = Watch(op.hook, monkeypatch)
+        results.append(op.execute(context)["rows"])
+        assert watch.started > 2 and watch.most_in_flight == 1
+    assert results[0] == results[1] > 200
+    assert (tmp_path / "typed_bytes_ahead.jsonl").read_bytes() == (tmp_path / "generic_bytes_ahead.jsonl").read_bytes()
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True, 2**41, "64MB"])
+def test_a_bad_byte_bound_is_refused_when_the_dag_is_parsed(tmp_path: Path, bad: Any) -> None:
+    from trackier_provider.exceptions import TrackierConfigError
+
+    for build in (lambda: _both(tmp_path, "bad", max_bytes_ahead=bad)[0],
+                  lambda: TrackierOperator(task_id="g", operation="conversions.list", query=DAY,
+                                           max_bytes_ahead=bad)):
+        with pytest.raises(TrackierConfigError, match="max_bytes_ahead"):
+            build()
+
+
+def test_a_byte_bound_on_a_call_without_pages_is_refused() -> None:
+    from trackier_provider.exceptions import TrackierConfigError
+
+    with pytest.raises(TrackierConfigError, match="max_bytes_ahead"):
+        TrackierOperator(task_id="g", operation="campaigns.get", path_params={"campaign_id": 1}, max_bytes_ahead=1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Any
 
 from trackier_provider.api.model import (
     BodyModel,
@@ -60,6 +61,40 @@ UNDOCUMENTED_REPORT_PARAMS = (q("zone", "string", documented=False), q("filters"
 LOG_OPERATIONS = frozenset(
     {"conversions.list", "impressions.list", "clicks.list", "pixel_logs.list", "postback_logs.list",
      "reports.postbacks"}
+)
+
+
+#: The fields of a campaign body and their choices: the same in a create (``CampaignCreate``, plus ``note``)
+#: and an edit (``CampaignEdit``).
+CAMPAIGN_CHOICES: dict[str, Any] = {  # each a tuple of choices (Any: mypy matches ** against types=)
+    "status": ("active", "pending", "paused", "disabled", "expired"),
+    "commModel": ("cpa", "cpl", "cps", "cpi", "cpc", "cpm"),
+    "payoutCalParam": words("sub1 sub2 sub3 sub4 sub5 sub6 sub7 sub8 sub9 sub10 revenue sale_amount"),
+    "visibility": ("public", "private", "permission"),
+    "redirectType": ("302", "302_hrf", "200", "200_hrf"),
+    "convTracking": ("postback", "iframe_https", "image_https"),
+    "overrideCreativeName": ("yes", "no"),
+    "duplicateClickAction": ("none", "blank", "fallback"),
+    "uniqueClickSessionVariable": ("cookie", "ip", "gaid", "idfa", "gclid", "ip_gclid"),
+    "allowedTrackingLinkFormat": ("numeric_id", "unique_id", "both"),
+    "hidePayoutFromPublishers": ("1", "0"),
+}
+CAMPAIGN_TYPES = (
+    "advertiserId:string|integer title:string description:string previewUrl:string url:string "
+    "currency:string status:string commModel:string payoutCalParam:string device:string "
+    "defaultGoalName:string defaultLpName:string flow:array convLcFlow:object subIdsBlocked:array "
+    "subIdsAllowed:array appName:string appId:string os:array scheduleZone:string "
+    "schduleStartHour:string scheduleEndHour:string visibility:string allowSpilloverConv:integer "
+    "holdPeriod:integer|null cancelFallbackConv:integer redirectType:string "
+    "trackMultiConv:integer convPending:integer cancelBlockedPbConv:integer allowImp:integer "
+    "iurl:string blacklistPostbackPubs:array whitelistPostbackPubs:array convTracking:string "
+    "subIdOverride:object convTrackingDomain:string attributionWindow:integer "
+    "fallbackCampaign:string fallbackUrl:string showGlobalTargeting:integer "
+    "overrideAppNameWithCsvValues:integer overrideCreativeName:string blockedPubs:array "
+    "primaryTrackingDomain:string payouts:array startTime:string endTime:string "
+    "enforceLpTargeting:integer duplicateClickAction:string uniqueClickSessionVariable:string "
+    "allowedTrackingLinkFormat:string customFields:object trafficChannels:array deepLink:boolean "
+    "hidePayoutFromPublishers:string appendUrl:string category:array erid:string strictAppName:boolean"
 )
 
 
@@ -1107,76 +1142,9 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
                 "CampaignBulkEdit", "campaignIds", "fields",
                 types="campaignIds:array fields:object",
             ),
-            model(
-                "CampaignCreate",
-                "advertiserId",
-                "title",
-                "url",
-                "currency",
-                "convTracking",
-                "payouts",
-                status=("active", "pending", "paused", "disabled", "expired"),
-                commModel=("cpa", "cpl", "cps", "cpi", "cpc", "cpm"),
-                payoutCalParam=words("sub1 sub2 sub3 sub4 sub5 sub6 sub7 sub8 sub9 sub10 revenue sale_amount"),
-                visibility=("public", "private", "permission"),
-                redirectType=("302", "302_hrf", "200", "200_hrf"),
-                convTracking=("postback", "iframe_https", "image_https"),
-                overrideCreativeName=("yes", "no"),
-                duplicateClickAction=("none", "blank", "fallback"),
-                uniqueClickSessionVariable=("cookie", "ip", "gaid", "idfa", "gclid", "ip_gclid"),
-                allowedTrackingLinkFormat=("numeric_id", "unique_id", "both"),
-                hidePayoutFromPublishers=("1", "0"),
-                types=(
-                    "advertiserId:string|integer title:string description:string previewUrl:string url:string "
-                    "currency:string status:string commModel:string payoutCalParam:string device:string "
-                    "defaultGoalName:string defaultLpName:string flow:array convLcFlow:object subIdsBlocked:array "
-                    "subIdsAllowed:array appName:string appId:string os:array scheduleZone:string "
-                    "schduleStartHour:string scheduleEndHour:string visibility:string allowSpilloverConv:integer "
-                    "holdPeriod:integer|null cancelFallbackConv:integer redirectType:string "
-                    "trackMultiConv:integer convPending:integer cancelBlockedPbConv:integer allowImp:integer "
-                    "iurl:string blacklistPostbackPubs:array whitelistPostbackPubs:array convTracking:string "
-                    "subIdOverride:object convTrackingDomain:string attributionWindow:integer "
-                    "fallbackCampaign:string fallbackUrl:string showGlobalTargeting:integer "
-                    "overrideAppNameWithCsvValues:integer overrideCreativeName:string blockedPubs:array "
-                    "primaryTrackingDomain:string payouts:array startTime:string endTime:string "
-                    "enforceLpTargeting:integer duplicateClickAction:string uniqueClickSessionVariable:string "
-                    "allowedTrackingLinkFormat:string customFields:object trafficChannels:array deepLink:boolean "
-                    "hidePayoutFromPublishers:string appendUrl:string note:string category:array erid:string "
-                    "strictAppName:boolean"
-                ),
-            ),
-            model(
-                "CampaignEdit",
-                status=("active", "pending", "paused", "disabled", "expired"),
-                commModel=("cpa", "cpl", "cps", "cpi", "cpc", "cpm"),
-                payoutCalParam=words("sub1 sub2 sub3 sub4 sub5 sub6 sub7 sub8 sub9 sub10 revenue sale_amount"),
-                visibility=("public", "private", "permission"),
-                redirectType=("302", "302_hrf", "200", "200_hrf"),
-                overrideCreativeName=("yes", "no"),
-                convTracking=("postback", "iframe_https", "image_https"),
-                duplicateClickAction=("none", "blank", "fallback"),
-                uniqueClickSessionVariable=("cookie", "ip", "gaid", "idfa", "gclid", "ip_gclid"),
-                allowedTrackingLinkFormat=("numeric_id", "unique_id", "both"),
-                hidePayoutFromPublishers=("1", "0"),
-                types=(
-                    "advertiserId:string|integer title:string description:string previewUrl:string url:string "
-                    "currency:string status:string commModel:string payoutCalParam:string device:string "
-                    "defaultGoalName:string defaultLpName:string flow:array convLcFlow:object subIdsBlocked:array "
-                    "subIdsAllowed:array appName:string appId:string os:array scheduleZone:string "
-                    "schduleStartHour:string scheduleEndHour:string visibility:string allowSpilloverConv:integer "
-                    "holdPeriod:integer|null cancelFallbackConv:integer redirectType:string "
-                    "trackMultiConv:integer convPending:integer cancelBlockedPbConv:integer allowImp:integer "
-                    "iurl:string overrideAppNameWithCsvValues:integer overrideCreativeName:string "
-                    "blacklistPostbackPubs:array whitelistPostbackPubs:array convTracking:string "
-                    "subIdOverride:object convTrackingDomain:string attributionWindow:integer "
-                    "fallbackCampaign:string fallbackUrl:string showGlobalTargeting:integer blockedPubs:array "
-                    "primaryTrackingDomain:string payouts:array startTime:string endTime:string "
-                    "enforceLpTargeting:integer duplicateClickAction:string uniqueClickSessionVariable:string "
-                    "allowedTrackingLinkFormat:string trafficChannels:array deepLink:boolean "
-                    "hidePayoutFromPublishers:string appendUrl:string category:array customFields:object "
-                    "erid:string strictAppName:boolean"
-                ),
-            ),
+            model("CampaignCreate", "advertiserId", "title", "url", "currency", "convTracking", "payouts",
+                  types=f"{CAMPAIGN_TYPES} note:string", **CAMPAIGN_CHOICES),
+            model("CampaignEdit", types=CAMPAIGN_TYPES, **CAMPAIGN_CHOICES),  # an edit body has no note
             model(
                 "CampaignStatusChange",
                 "campaignIds",

@@ -18,35 +18,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:
-    from trackier_provider.hooks.connection import ClientSettings
-
-#: The endpoint groups budgets are kept for.
+#: The endpoint groups budgets are kept for (``Operation.group``, assigned by ``api.catalogue.budget_group``).
 GROUPS = ("reports", "logs", "default")
-#: Catalogue operations that read raw logs (row-level, paged) and the aggregate reports.
-LOG_OPERATIONS = ("conversions.list", "impressions.list", "clicks.list", "pixel_logs.list", "postback_logs.list",
-                  "reports.postbacks")
-
-
-@lru_cache(maxsize=1)
-def _group_paths() -> tuple[frozenset[str], frozenset[str]]:
-    from trackier_provider.api.catalogue import OPERATIONS
-
-    logs = frozenset(OPERATIONS[name].path for name in LOG_OPERATIONS)
-    reports = frozenset(op.path for op in OPERATIONS.values() if op.resource == "reports") - logs
-    return logs, reports
-
-
-def group_of(path: str) -> str:
-    """The budget group of an API path: ``logs`` for raw logs, ``reports`` for aggregate reports, else
-    ``default`` (paths as the catalogue spells them: the log and report paths carry no ids)."""
-    logs, reports = _group_paths()
-    if path in logs:
-        return "logs"
-    return "reports" if path in reports else "default"
 
 
 class Throttle:
@@ -85,35 +60,18 @@ class Throttle:
             sleep(delay)
 
 
-_BUDGETS: dict[tuple[str, str, float | None, str | None], Throttle] = {}
+_BUDGETS: dict[tuple[Any, ...], Throttle] = {}
 _BUDGETS_LOCK = threading.Lock()
 
 
-def budget(
-    conn_id: str, group: str, requests_per_second: float | None, settings: ClientSettings | None = None
-) -> Throttle:
-    """The budget of ``group`` for connection ``conn_id`` at this rate (one object for every caller of the
-    process that configures the connection alike).
-
-    With the connection extra ``budget_url`` (in ``settings``) it is the fleet's budget in that store
-    (``hooks.budget_store.SharedBudget``, which falls back to a per-process share if the store fails);
-    otherwise this process's own.
-    """
-    url = settings.budget_url if settings is not None else None
-    key = (conn_id, group, requests_per_second, url)
+def budget(key: tuple[Any, ...], make: Callable[[], Throttle]) -> Throttle:
+    """The one budget of this process for ``key`` (what makes two callers share it: connection id, endpoint
+    group, rate and, for a fleet budget, its store), made by ``make`` on first use. ``TrackierHook.throttle_for``
+    builds the key and chooses between a ``Throttle`` of its own and the fleet's ``SharedBudget``."""
     with _BUDGETS_LOCK:
         found = _BUDGETS.get(key)
         if found is None:
-            if url is None or settings is None:
-                found = Throttle(requests_per_second)
-            else:
-                from trackier_provider.hooks.budget_store import SharedBudget, budget_key, store_for
-
-                found = SharedBudget(
-                    store_for(url), budget_key(settings.base_url, settings.api_key, group), requests_per_second,
-                    label=f"connection {conn_id!r}, group {group!r}",
-                )
-            _BUDGETS[key] = found
+            found = _BUDGETS[key] = make()
         return found
 
 
@@ -125,4 +83,4 @@ def default_pool() -> str | None:
     return conf.get("trackier", "pool", fallback="").strip() or None
 
 
-__all__ = ["GROUPS", "Throttle", "budget", "default_pool", "group_of"]
+__all__ = ["GROUPS", "Throttle", "budget", "default_pool"]

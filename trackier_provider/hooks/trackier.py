@@ -31,6 +31,7 @@ from trackier_provider.exceptions import (
     TrackierResponseError,
     TrackierServerError,
 )
+from trackier_provider.hooks.budget_store import SharedBudget, budget_key, store_for
 from trackier_provider.hooks.connection import (
     SETTING_BOUNDS,
     VALIDATE_MODES,
@@ -102,6 +103,16 @@ def _is_retryable(exc: BaseException, idempotent: bool) -> bool:
     if isinstance(exc, (TrackierServerError, TrackierResponseError)):
         return idempotent
     return False
+
+
+def _deleted_earlier(op: Operation, path: str, attempt: int) -> bool:
+    """A DELETE answered "not found" on a retry: an earlier attempt deleted the object (its answer was lost),
+    so the call succeeded. The one rule for the sync and async paths; it logs when it applies."""
+    if attempt == 1 or op.method != "DELETE":
+        return False
+    log.info("Trackier %s %s: already gone on retry %d (an earlier attempt deleted it)", op.method, path,
+             attempt - 1)
+    return True
 
 
 class TrackierHook(BaseHook):
@@ -201,7 +212,15 @@ class TrackierHook(BaseHook):
         """The budget of an endpoint group (``Operation.group``): one per connection and group, shared with
         every other hook and trigger of this process, or of the fleet with ``budget_url`` (see
         ``hooks.throttle``)."""
-        return budget(self.trackier_conn_id, group, self.settings.rate(group), self.settings)
+        settings, rate = self.settings, self.settings.rate(group)
+        url = settings.budget_url
+        if url is None:
+            return budget((self.trackier_conn_id, group, rate, None), lambda: Throttle(rate))
+        return budget(
+            (self.trackier_conn_id, group, rate, url),
+            lambda: SharedBudget(store_for(url), budget_key(settings.base_url, settings.api_key, group), rate,
+                                 label=f"connection {self.trackier_conn_id!r}, group {group!r}"),
+        )
 
     def headers(self) -> dict[str, str]:
         """Headers sent on every call: the key, a User-Agent naming this provider, JSON accepted."""
@@ -477,10 +496,8 @@ class TrackierHook(BaseHook):
             try:
                 return self._send(op, path, pairs, body, check, raw_records)
             except TrackierNotFoundError:
-                if attempts == 1 or op.method != "DELETE":
+                if not _deleted_earlier(op, path, attempts):
                     raise
-                log.info("Trackier %s %s: already gone on retry %d (an earlier attempt deleted it)",
-                         op.method, path, attempts - 1)
                 return None
 
         retrying = tenacity.Retrying(sleep=self._pause, **self._retry_kwargs(op.method, path, idempotent, max_retries))
@@ -595,8 +612,11 @@ class TrackierHook(BaseHook):
         op, path = checked.operation, checked.path
         settings = await self.aget_settings()
         pairs = encode_params(checked.query)
+        attempts = 0
 
         async def send() -> Any:
+            nonlocal attempts
+            attempts += 1
             delay = self.throttle_for(op.group).reserve()
             if delay > 0:
                 await asyncio.sleep(delay)
@@ -610,7 +630,12 @@ class TrackierHook(BaseHook):
                 if error is None:
                     raise
                 raise error from None
-            return self._decode(op, response.status_code, response.content, response.headers, path, check)
+            try:
+                return self._decode(op, response.status_code, response.content, response.headers, path, check)
+            except TrackierNotFoundError:
+                if not _deleted_earlier(op, path, attempts):
+                    raise
+                return None
 
         retrying = tenacity.AsyncRetrying(**self._retry_kwargs(op.method, path, op.idempotent, max_retries))
         return await retrying(send)

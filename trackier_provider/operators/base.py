@@ -211,6 +211,9 @@ class TrackierFetchOperator(TrackierBaseOperator):
         previous one was written). Rows are always written in order; memory is bounded by the pages held
         ahead (see ``TrackierHook.pages``) plus about 80 bytes per record read (the hash that recognises a
         record the list repeats, ``hooks.pagination``).
+    :param max_bytes_ahead: bytes of answers held ahead of the page being written, in flight or waiting
+        (default: the connection extra ``max_bytes_ahead``, else 64 MiB): the pages ahead times the largest
+        answer seen so far stay within it, never fewer than one page (see ``TrackierHook.pages``).
     """
 
     template_fields: Sequence[str] = ("output_path",)
@@ -230,6 +233,7 @@ class TrackierFetchOperator(TrackierBaseOperator):
         max_xcom_rows: int = DEFAULT_MAX_XCOM_ROWS,
         page_size: int | None = None,
         max_parallel_pages: int | None = None,
+        max_bytes_ahead: int | None = None,
         **kwargs: Any,
     ) -> None:
         check_format(output_format, compression)  # also while output_path is unset or templated
@@ -247,6 +251,7 @@ class TrackierFetchOperator(TrackierBaseOperator):
         self.max_parallel_pages = check_number(
             "max_parallel_pages", max_parallel_pages, **SETTING_BOUNDS["max_parallel_pages"]
         )
+        self.max_bytes_ahead = check_number("max_bytes_ahead", max_bytes_ahead, **SETTING_BOUNDS["max_bytes_ahead"])
 
     # ---------------------------------------------------------------- what subclasses declare
     def resolve(self, context: Context) -> Window | None:
@@ -287,7 +292,8 @@ class TrackierFetchOperator(TrackierBaseOperator):
         record is the JSON text the server sent (for JSON Lines)."""
         call = self.prepare_call(window)
         self.lineage_run.read(call.path)
-        return self.hook.pages(call, max_parallel_pages=self.max_parallel_pages, raw=raw)
+        return self.hook.pages(call, max_parallel_pages=self.max_parallel_pages,
+                               max_bytes_ahead=self.max_bytes_ahead, raw=raw)
 
     # ---------------------------------------------------------------- the shared execute
     def run(self, context: Context) -> Any:

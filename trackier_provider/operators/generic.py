@@ -106,7 +106,8 @@ class TrackierOperator(TrackierFetchOperator):
         ``"fail"`` (``TrackierObjectExistsError``) or ``"create"`` without looking.
 
     A list operation also takes ``output_path``, ``output_format``, ``compression``, ``max_xcom_rows``,
-    ``page_size`` and ``max_parallel_pages``, as the fetch operators do (``TrackierFetchOperator``).
+    ``page_size``, ``max_parallel_pages`` and ``max_bytes_ahead``, as the fetch operators do
+    (``TrackierFetchOperator``).
     """
 
     template_fields: Sequence[str] = ("endpoint", "path_params", "query", "data", "exists", "output_path")
@@ -135,7 +136,7 @@ class TrackierOperator(TrackierFetchOperator):
                                       'E.g. operation="campaigns.caps.list" or endpoint=\'/v2/...\'.')
         found = operation_named(operation) if operation is not None else None
         listing = found is not None and found.records_at is not None
-        for name in ("output_path", "page_size", "max_parallel_pages"):
+        for name in ("output_path", "page_size", "max_parallel_pages", "max_bytes_ahead"):
             if not listing and kwargs.get(name) is not None:
                 raise TrackierConfigError(name, "does not apply to this kind of call", f"Leave {name} unset.")
         super().__init__(**kwargs)

@@ -119,6 +119,25 @@ def question_of(hook: TrackierHook, operation: str | Call, params: Mapping[str, 
     return Question(call, json.dumps([call.operation.name, call.path, call.params], sort_keys=True, default=str))
 
 
+#: Questions prepared in this process, by a text that identifies the operation and its parameters (a read
+#: does not depend on the connection until it is sent): 10,000 triggers over 100 report windows check 100
+#: sets of parameters, not 10,000. The oldest is dropped beyond ``MAX_PREPARED``.
+_PREPARED: dict[str, Question] = {}
+MAX_PREPARED = 4096
+
+
+def prepared_question(hook: TrackierHook, operation: str, params: Mapping[str, Any], key: str) -> Question:
+    """``question_of(hook, operation, params)``, prepared once per ``key`` (which must identify ``operation``
+    and ``params``, e.g. ``readiness.request_key``) and reused by every trigger that asks the same."""
+    found = _PREPARED.get(key)
+    if found is None:
+        found = question_of(hook, operation, params)
+        if len(_PREPARED) >= MAX_PREPARED:
+            del _PREPARED[next(iter(_PREPARED))]
+        _PREPARED[key] = found
+    return found
+
+
 async def _ask(hook: TrackierHook, client: Any, question: Question, fresh_for: float | None) -> Any:
     """The decoded answer to ``question``; with the connection's ``budget_url`` and ``fresh_for``, asked once
     by every triggerer of the fleet per ``fresh_for`` seconds (``budget_store.shared_poll``)."""
@@ -347,6 +366,7 @@ __all__ = [
     "BoundedClient",
     "Question",
     "TrackierPollingTrigger",
+    "prepared_question",
     "question_of",
     "shared_answer",
     "shared_client",

@@ -11,7 +11,13 @@ from airflow.triggers.base import TriggerEvent
 from trackier_provider import readiness
 from trackier_provider.hooks.trackier import TrackierHook
 from trackier_provider.readiness import ReportReadiness, figures_of, request_key
-from trackier_provider.triggers.base import SUCCESS, Question, TrackierPollingTrigger, question_of, shared_answer
+from trackier_provider.triggers.base import (
+    SUCCESS,
+    Question,
+    TrackierPollingTrigger,
+    prepared_question,
+    shared_answer,
+)
 
 
 def describe_report(operation: str, params: Mapping[str, Any]) -> str:
@@ -80,8 +86,8 @@ class TrackierReportTrigger(TrackierPollingTrigger):
         return describe_report(self.operation, self.params)
 
     async def poll(self, hook: TrackierHook, client: Any) -> TriggerEvent | None:
-        if self._question is None:  # prepared once per trigger, not per poll
-            self._question = question_of(hook, self.operation, self.params)
+        if self._question is None:  # prepared once per question in the process, not per trigger or poll
+            self._question = prepared_question(hook, self.operation, self.params, self.request)
         figures = await shared_answer(hook, client, self._question, None, self._digest,
                                       fresh_for=self.poll_interval / 2)
         verdict = self.rule.assess(figures, request=self.request, state=self.state, at=readiness.now())
