@@ -96,9 +96,9 @@ class Upload:
     formats: tuple[FileFormat, ...]
 
     def read(self) -> tuple[str, bytes, str]:
-        """``(file name, content, media type)``: a path opened now (without following it into a pipe or a
-        device) and read whole; ``TrackierConfigError`` when it is missing, not a regular file, unreadable or
-        of a kind the field does not take."""
+        """``(file name, content, media type)``: a path opened now (without waiting on a pipe) and read whole
+        when it is a regular file; ``TrackierConfigError`` when it is missing, a directory, a pipe, socket or
+        device, unreadable, or of a kind the field does not take."""
         if isinstance(self.source, bytes):
             kind = self.kind(self.source)
             return f"{self.field.rpartition('.')[2]}.{kind.extension}", self.source, kind.media_type
@@ -143,8 +143,9 @@ def upload(field_name: str, value: Any, formats: tuple[FileFormat, ...]) -> Uplo
     """A file field's value checked without I/O: a path (text or ``os.PathLike``) or bytes, whose kind is
     recognised now; anything else is ``TrackierConfigError``."""
     if isinstance(value, (bytes, bytearray, memoryview)):
-        file = Upload(field_name, bytes(value), formats)
-        file.kind(file.source)  # type: ignore[arg-type]
+        content = bytes(value)
+        file = Upload(field_name, content, formats)
+        file.kind(content)
         return file
     if isinstance(value, os.PathLike):
         value = os.fspath(value)

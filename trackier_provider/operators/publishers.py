@@ -69,6 +69,9 @@ class TrackierCreatePublisherOperator(TrackierCreateOperator):
 
     template_fields: Sequence[str] = ("name", "publisher_email", "password", "company", "phone", "status", "tags")
     secret_fields = ("password",)
+    #: Fields a subclass fills in when the task runs (e.g. a password read from a file then): not checked when
+    #: the DAG is parsed, checked by ``payload`` like the others.
+    run_time_fields: tuple[str, ...] = ()
     operation = "publishers.create"
     kind = "publisher"
 
@@ -106,7 +109,7 @@ class TrackierCreatePublisherOperator(TrackierCreateOperator):
         self.tags = tags
         self.send_email = check_flag("send_email", send_email)
         for attribute, rule in _RULES.items():  # static values fail when the DAG is parsed
-            if not holds_template(getattr(self, attribute)):
+            if attribute not in self.run_time_fields and not holds_template(getattr(self, attribute)):
                 rule(getattr(self, attribute))
 
     def _checked(self, attribute: str) -> Any:
