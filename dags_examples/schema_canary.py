@@ -4,11 +4,11 @@ Workflow (daily, at 06:00 UTC, for the day before)::
 
     check_panel
 
-- ``check_panel`` (``TrackierSchemaCheckOperator``): calls every read-only operation the provider wraps
-  (campaigns, publishers, advertisers and their caps, payouts, campaign access and timeline, conversion and
-  click logs, coupons, incent offers, categories, jobs, the seven aggregate reports) once each, with small
-  pages and the previous day's window, and checks each answer against the provider's schemas. GET requests
-  only: nothing in the panel changes. The task log shows a table (operation, HTTP status, records checked,
+- ``check_panel`` (``TrackierSchemaCheckOperator``): calls every read-only operation of the catalogue (the 74
+  GETs: lists, single objects read by the id of the first listed one, logs, reports, targeting data) once
+  each, with small pages and the previous day's window, and checks each answer against the provider's
+  schemas. GET requests only: nothing in the panel changes. A read whose list is empty has nothing to read:
+  reported, not a failure. The task log shows a table (operation, HTTP status, records checked,
   drift) and, for each drift, what the schema expects, what came, how often and one example value with
   credentials masked; XCom ``schema_drift`` holds the same result without any value.
 - The task fails when any answer drifts (a field renamed, a number sent as text, a list sent as an object...)
@@ -16,8 +16,8 @@ Workflow (daily, at 06:00 UTC, for the day before)::
   would give the same answer. It fails too when an operation answers with an error; list features your
   panel does not have (incent offers are enabled per account) in ``TRACKIER_EXAMPLES_CANARY_SKIP``.
 
-Settings: ``TRACKIER_EXAMPLES_CANARY_SKIP`` (comma-separated operation names to leave out, e.g.
-``incent_offers.list``; default none). The connection is ``trackier_default``. The same check runs from a
+Settings: ``TRACKIER_EXAMPLES_CANARY_SKIP`` (comma-separated operation names or resource prefixes to leave
+out, e.g. ``incent_offers``; default none). The connection is ``trackier_default``. The same check runs from a
 shell: ``trackier-check --conn-id trackier_default``.
 """
 

@@ -64,7 +64,8 @@ class CsvRowPublisherOperator(TrackierCreatePublisherOperator):
         self.csv_path = csv_path
         self.row = row
 
-    def execute(self, context: Any) -> Any:
+    def run(self, context: Any) -> Any:
+        """The row's checks, then the create (the operator's ``execute`` calls ``run``)."""
         record = csv_rows(self.csv_path).get(int(self.row), {})
         if record.get("email", "").casefold() != str(self.publisher_email).casefold():
             raise ValueError(f"Row {self.row} of {self.csv_path} changed after it was checked: re-run the DAG")
@@ -72,7 +73,7 @@ class CsvRowPublisherOperator(TrackierCreatePublisherOperator):
             mask_secret(record["password"])
         check_password(record.get("password", ""))  # Trackier's rule; the message never holds the value
         self.password = record["password"]
-        return super().execute(context)
+        return super().run(context)
 
 
 with DAG(

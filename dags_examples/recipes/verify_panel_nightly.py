@@ -7,7 +7,7 @@
 - ``check_connection``: the connection's own test (one cheap authenticated GET, as the UI's Test button and
   ``airflow connections test`` run it): fails with Trackier's reason when the key was revoked or the worker's
   IP is no longer whitelisted.
-- ``check_answers``: ``TrackierSchemaCheckOperator`` calls every read-only operation the provider wraps once,
+- ``check_answers``: ``TrackierSchemaCheckOperator`` calls every read-only operation of the catalogue once,
   with small pages and the data interval's day, and fails when an answer no longer matches the provider's
   schemas (a field renamed, a number sent as text, ...). GET requests only: nothing in the panel changes.
   Leave out features your panel does not have with ``skip=["incent_offers.list"]``.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.dags_examples.conftest import load_dag, run, states, succeeded, xcom
-from trackier_provider.check import PROBES
+from trackier_provider.check import read_names
 
 pytestmark = pytest.mark.dagtest
 
@@ -17,7 +17,7 @@ def test_the_canary_passes_on_a_faithful_panel(emu, monkeypatch) -> None:
     assert succeeded(dag_run), states(dag_run)
     result = xcom(dag_run, "check_panel")
     assert result["outcome"] == "ok" and result["date"] == dag_run.data_interval_start.date().isoformat()
-    assert len(result["operations"]) == len(PROBES) - 1 and xcom(dag_run, "check_panel", "schema_drift") == result
+    assert len(result["operations"]) == len(read_names()) - 1 and xcom(dag_run, "check_panel", "schema_drift") == result
     assert {r["method"] for r in emu.requests} == {"GET"}
 
 

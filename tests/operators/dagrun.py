@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import os
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from unittest import mock
 
 from trackier_provider.version_compat import AIRFLOW_V_3_0_PLUS
 
 LOGICAL_DATE = datetime(2026, 11, 20, tzinfo=timezone.utc)
+_RUNS = itertools.count()
 
 
 def run_dag(dag: Any, conf: dict[str, Any]) -> Any:
@@ -18,11 +20,16 @@ def run_dag(dag: Any, conf: dict[str, Any]) -> Any:
     Airflow 3's dag.test() parses the whole DAGs folder (the repo root); ``.airflowignore`` is written in
     regexp syntax, Airflow 3's default is glob, so the syntax is set here or tests/conftest.py would be
     imported as a DAG file (and reset the environment).
+
+    Each run of the session gets its own logical date, a few minutes after ``LOGICAL_DATE`` (the same day):
+    Airflow 2's dag.test() replaces a run with the same logical date by deleting it, which needs the FAB user
+    tables mapped.
     """
+    when = LOGICAL_DATE + timedelta(minutes=next(_RUNS))
     with mock.patch.dict(os.environ, {"AIRFLOW__CORE__DAG_IGNORE_FILE_SYNTAX": "regexp"}):
         if AIRFLOW_V_3_0_PLUS:
-            return dag.test(logical_date=LOGICAL_DATE, run_conf=conf)
-        return dag.test(execution_date=LOGICAL_DATE, run_conf=conf)
+            return dag.test(logical_date=when, run_conf=conf)
+        return dag.test(execution_date=when, run_conf=conf)
 
 
 def states(dag_run: Any) -> dict[str, str]:

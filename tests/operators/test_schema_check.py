@@ -1,15 +1,11 @@
-"""``TrackierSchemaCheckOperator`` and the ``trackier-check`` command against the emulator: every read-only
-operation the provider wraps is called once, GET only; a clean panel passes, a drifting one fails and names
-the fields; error answers, a refused key and bad input are reported as such."""
+"""``TrackierSchemaCheckOperator`` against the emulator: every read-only operation of the catalogue is called
+once, GET only; a clean panel passes, a drifting one fails and names the fields; error answers, a refused key
+and bad input are reported as such. The ``trackier-check`` command: tests/test_check.py."""
 
 from __future__ import annotations
 
-import json
 import logging
-import subprocess
-import sys
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +13,7 @@ import pytest
 from tests.conftest import connection_json
 from tests.operators.conftest import INTERVAL_START
 from trackier_provider.api import OPERATIONS
-from trackier_provider.check import PROBES
+from trackier_provider.check import read_names
 from trackier_provider.emulator import TrackierEmulator
 from trackier_provider.exceptions import (
     TrackierAuthenticationError,
@@ -26,11 +22,10 @@ from trackier_provider.exceptions import (
     TrackierSchemaDriftError,
 )
 from trackier_provider.operators.schema_check import TrackierSchemaCheckOperator
-from trackier_provider.schemas import answer_schemas
 from trackier_provider.schemas.validation import XCOM_KEY
 from trackier_provider.version_compat import AirflowFailException
 
-CHECKED = [p.operation for p in PROBES]
+CHECKED = sorted(read_names())
 DRIFTS = [
     {"kind": "drift", "path": "/v2/campaigns", "method": "GET", "change": "rename", "field": "title",
      "records": "campaigns"},
@@ -55,22 +50,23 @@ def post(emu: TrackierEmulator, path: str, body: Any) -> Any:
     return requests.post(emu.base_url + path, json=body, headers={"X-Api-Key": emu.api_key}, timeout=10).json()
 
 
-def test_every_read_the_provider_wraps_is_checked() -> None:
-    reads = {name for name in answer_schemas() if OPERATIONS[name].method == "GET"}
-    assert sorted(CHECKED) == sorted(reads) and len(CHECKED) == len(set(CHECKED)) == 22
+def test_every_read_only_operation_of_the_catalogue_is_checked() -> None:
+    reads = {name for name, operation in OPERATIONS.items() if operation.method == "GET"}
+    assert set(CHECKED) == reads and len(CHECKED) == len(set(CHECKED)) == 74
 
 
 def test_a_clean_panel_passes_with_get_requests_only(panel, context) -> None:
     result = TrackierSchemaCheckOperator(task_id="check").execute(context)
     assert result["outcome"] == "ok" and result["date"] == INTERVAL_START.date().isoformat()
     assert [r["operation"] for r in result["operations"]] == CHECKED
-    assert {(r["outcome"], r["status"]) for r in result["operations"]} == {("ok", 200)}
+    assert {(r["outcome"], r["status"]) for r in result["operations"]} == {("ok", 200), ("nothing_to_read", None)}
+    assert next(r for r in result["operations"] if r["operation"] == "jobs.get")["outcome"] == "ok"
     lists = {r["operation"]: r["records"] for r in result["operations"] if r["records"] is not None}
     assert lists["conversions.list"] == 100 and lists["campaigns.list"] == 5 and lists["jobs.list"] == 1
     assert context["ti"].xcom[XCOM_KEY] == result
     methods = {r["method"] for r in panel.requests}
     assert methods == {"GET"}  # nothing created, edited or deleted
-    assert len(panel.requests) == len(CHECKED)  # one call each
+    assert len(panel.requests) == sum(r["outcome"] == "ok" for r in result["operations"])  # one call each
     conversions = next(r for r in panel.requests if r["path"] == "/v2/network/conversions")
     assert conversions["query"]["start"] == ["2026-11-20 00:00:00"] and conversions["query"]["limit"] == ["100"]
 
@@ -91,7 +87,7 @@ def test_a_drifting_panel_fails_and_names_the_fields(panel, context, monkeypatch
                      "conversions.list": [("conversions[].payout", "string", 50, 100)],
                      "reports.daily": [("records", "object", 1, 1)]}
     table = caplog.records[-1].getMessage()
-    assert "campaigns.list               200        5  1 field" in table
+    assert "campaigns.list 200 5 1 field" in " ".join(table.split())
     assert "conversions[].payout: expected number, got string in 50 of 100 records, e.g. \"" in table
     assert {r["method"] for r in panel.requests} == {"GET"}
 
@@ -100,20 +96,20 @@ def test_error_answers_are_reported_and_fail_unless_told_otherwise(panel, contex
     panel.add_fault({"kind": "status", "status": 403, "path": "/v2/offers/incent"})
     with pytest.raises(TrackierError, match=r"1 operations could not be checked \(incent_offers.list\)"):
         TrackierSchemaCheckOperator(task_id="check").execute(context)
-    [failed] = [r for r in context["ti"].xcom[XCOM_KEY]["operations"] if r["outcome"] != "ok"]
+    [failed] = [r for r in context["ti"].xcom[XCOM_KEY]["operations"] if r["outcome"] == "error"]
     assert (failed["operation"], failed["outcome"], failed["status"]) == ("incent_offers.list", "error", 403)
     result = TrackierSchemaCheckOperator(task_id="check", fail_on_error=False).execute(context)
     assert result["outcome"] == "error"
-    skipped = TrackierSchemaCheckOperator(task_id="check", skip=["incent_offers.list"]).execute(context)
+    skipped = TrackierSchemaCheckOperator(task_id="check", skip=["incent_offers"]).execute(context)
     assert skipped["outcome"] == "ok" and "incent_offers.list" not in [r["operation"] for r in skipped["operations"]]
 
 
 def test_only_some_operations_and_skips_without_ids(trackier_conn, context) -> None:
-    """``jobs.get`` needs a job from ``jobs.list``: none listed (a fresh emulator), it is skipped."""
+    """``jobs.get`` needs a job from ``jobs.list``: none listed (a fresh emulator), it has nothing to read."""
     result = TrackierSchemaCheckOperator(task_id="check", only=["jobs.list", "jobs.get", "categories.list"]).execute(
         context)
     assert [(r["operation"], r["outcome"]) for r in result["operations"]] == [
-        ("categories.list", "ok"), ("jobs.list", "ok"), ("jobs.get", "skipped")]
+        ("categories.list", "ok"), ("jobs.get", "nothing_to_read"), ("jobs.list", "ok")]
     assert [r["path"] for r in trackier_conn.requests] == ["/v2/categories", "/v2/jobs"]
 
 
@@ -126,7 +122,8 @@ def test_a_refused_key_stops_at_the_first_call(trackier_conn, context, monkeypat
 
 @pytest.mark.parametrize(("kwargs", "field"), [
     ({"only": ["campaigns.create"]}, "only[0]"),
-    ({"skip": "jobs.delete"}, "skip"),
+    ({"skip": "jobs.delete"}, "skip[0]"),
+    ({"only": ["campaign"]}, "only[0]"),
     ({"fail_on_error": "no"}, "fail_on_error"),
 ])
 def test_bad_input_fails_when_the_dag_is_parsed(kwargs: dict[str, Any], field: str) -> None:
@@ -140,55 +137,3 @@ def test_a_bad_day_fails_before_any_request(trackier_conn, context) -> None:
         TrackierSchemaCheckOperator(task_id="check", day="yesterday").execute(context)
     assert trackier_conn.requests == []
     assert TrackierSchemaCheckOperator(task_id="check", day=date(2026, 1, 5)).checked_day({}) == date(2026, 1, 5)
-
-
-# ------------------------------------------------------------------------------------------------ the command
-def trackier_check(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "trackier_provider.check", *args], capture_output=True, text=True,
-                          timeout=300, check=False)
-
-
-def test_the_command_prints_the_table_and_exits_0(panel) -> None:
-    done = trackier_check("--conn-id", "trackier_default", "--date", "2026-11-20")
-    assert done.returncode == 0, done.stderr[-2000:]
-    lines = done.stdout.splitlines()
-    assert lines[0] == f"Trackier panel check: {panel.base_url} (connection trackier_default), day 2026-11-20"
-    assert lines[2].split() == ["operation", "status", "records", "drift"]
-    rows = {line.split()[0]: line.split()[1:] for line in lines[3:3 + len(CHECKED)]}
-    assert list(rows) == CHECKED and all(row[0] == "200" and row[-1] == "none" for row in rows.values())
-    assert lines[-1] == f"{len(CHECKED)} operations: {len(CHECKED)} without drift, 0 with drift, " \
-                        "0 not checked (error), 0 skipped"
-    assert {r["method"] for r in panel.requests} == {"GET"}
-
-
-def test_the_command_exits_1_on_drift_with_json_for_ci(panel) -> None:
-    panel.add_fault(DRIFTS)
-    done = trackier_check("--json", "--date", "2026-11-20")
-    assert done.returncode == 1, done.stderr[-2000:]
-    result = json.loads(done.stdout)  # only the JSON on the standard output: Airflow's logs go to stderr
-    assert result["outcome"] == "drift" and result["base_url"] == panel.base_url
-    assert [d["path"] for r in result["operations"] for d in r["drift"]] == [
-        "campaigns[].title", "conversions[].payout", "records"]
-    assert '"8.' not in done.stdout  # counts and paths, never a value
-    assert {r["method"] for r in panel.requests} == {"GET"}
-    table = trackier_check("--date", "2026-11-20", "--only", "conversions.list")
-    assert table.returncode == 1
-    assert "conversions[].payout: expected number, got string in 50 of 100 records, e.g." in table.stdout
-
-
-def test_the_command_exits_2_when_it_cannot_check(panel, monkeypatch) -> None:
-    panel.add_fault({"kind": "status", "status": 500, "path": "/v2/categories"})
-    monkeypatch.setenv("AIRFLOW_CONN_TRACKIER_DEFAULT", connection_json(panel.base_url, panel.api_key,
-                                                                         max_retries=0))
-    assert trackier_check("--only", "categories.list").returncode == 2
-    monkeypatch.setenv("AIRFLOW_CONN_TRACKIER_DEFAULT", connection_json(panel.base_url, "wrong-key-0001"))
-    refused = trackier_check()
-    assert refused.returncode == 2 and "INVALID_API_KEY" in refused.stderr and refused.stdout == ""
-
-
-def test_the_console_script_is_declared() -> None:
-    from importlib.metadata import entry_points
-
-    [script] = entry_points(group="console_scripts", name="trackier-check")
-    assert script.value == "trackier_provider.check:main"
-    assert Path(sys.executable).with_name("trackier-check").exists()

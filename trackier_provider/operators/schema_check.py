@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from trackier_provider.check import DRIFT, ERROR, OK, PROBES, check_hook, outcome, report, run_check, table
+from trackier_provider.check import DRIFT, ERROR, OK, Fatal, check_hook, outcome, report, run_check, select, table
 from trackier_provider.exceptions import TrackierError, TrackierSchemaDriftError
 from trackier_provider.operators.base import TrackierBaseOperator
 from trackier_provider.schemas.validation import XCOM_KEY
@@ -19,20 +19,23 @@ from trackier_provider.windows import resolve_window
 
 class TrackierSchemaCheckOperator(TrackierBaseOperator):
     """Check the panel behind ``trackier_conn_id`` as ``trackier-check`` does (``trackier_provider.check``):
-    every read-only operation the provider wraps is called once, GET only, with small pages, and its answer
-    checked against the provider's schemas (whatever ``validate_responses`` says: the check checks every
-    answer and finishes).
+    every read-only operation of the catalogue (``trackier_provider.check.reads``) is called once, GET only, with
+    small pages and the ids of the first listed records, and its answer checked against the provider's schemas
+    (whatever ``validate_responses`` says: the check checks every answer and finishes). A read whose list is
+    empty has nothing to read: reported, not a failure.
 
     The task log shows the table (operation, HTTP status, records checked, drift; each drift with an example
     value, credentials masked). The result without any value (counts, statuses, field paths) is the task's
     return value and is pushed under XCom ``schema_drift`` also when the task fails. The task fails with
     ``TrackierSchemaDriftError`` (not retried) when any answer drifts and, with ``fail_on_error``, with
-    ``TrackierError`` when an operation answered with an error.
+    ``TrackierError`` when an operation answered with an error. A refused key or IP address, or an API that
+    cannot be reached, fails the task at once with that error, the log saying what to do.
 
     :param day: the day whose logs and reports are read (templated; a date or ``YYYY-MM-DD``); default: the
         day the run's data interval starts (UTC), else yesterday.
-    :param only: check only these operations (catalogue names such as ``"conversions.list"``).
-    :param skip: leave these out, e.g. ``["incent_offers.list"]`` on a panel without incent offers.
+    :param only: check only these read-only operations or resource prefixes (``"conversions.list"``,
+        ``"campaigns"``); the lists they take ids from are called too, and not reported.
+    :param skip: leave these out, e.g. ``["incent_offers"]`` on a panel without incent offers.
     :param fail_on_error: fail when an operation could not be checked (default True).
     """
 
@@ -49,10 +52,10 @@ class TrackierSchemaCheckOperator(TrackierBaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        names = tuple(p.operation for p in PROBES)
         self.day = day
-        self.only = check_choices("only", only, names)
-        self.skip = check_choices("skip", skip, names)
+        self.only = check_choices("only", only)
+        self.skip = check_choices("skip", skip)
+        select(self.only, self.skip)  # every name must match a read (TrackierConfigError naming it)
         self.fail_on_error = bool(check_flag("fail_on_error", fail_on_error))
 
     def checked_day(self, context: Context) -> date:
@@ -68,8 +71,11 @@ class TrackierSchemaCheckOperator(TrackierBaseOperator):
         day = self.checked_day(context)
         hook = check_hook(self.trackier_conn_id)
         try:
-            results = run_check(hook, day, only=self.only, skip=self.skip)
             base_url = hook.settings.base_url
+            results = run_check(hook, day, only=self.only, skip=self.skip)
+        except Fatal as stop:
+            self.log.error("Trackier panel check stopped: %s", stop)
+            raise stop.error from None
         finally:
             hook.close()
         found = outcome(results)
