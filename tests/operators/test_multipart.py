@@ -221,6 +221,28 @@ def test_is_multiple_through_the_operator(trackier_conn, context) -> None:
     assert api_calls(trackier_conn, "POST", "/v2/editConv")[0]["headers"] == {"is_multiple": "false"}
 
 
+def test_the_async_path_sends_the_header_and_refuses_a_multipart_body(trackier_conn) -> None:
+    """``acall`` (triggers' path) sends a call's header parameters like ``call``, and refuses a multipart
+    operation before any request rather than sending it without its parts."""
+    import asyncio
+
+    day = (trackier_conn.now() - timedelta(days=3)).date().isoformat()
+    hook = TrackierHook()
+    target = next(c for c in hook.api.conversions.list(start=f"{day} 00:00:00", end=f"{day} 00:59:59"))
+
+    async def both() -> None:
+        async with await hook.async_client() as client:
+            await hook.acall(client, "conversions.update_status",
+                             query={"id": target["id"], "status": "pending", "is_multiple": True})
+            with pytest.raises(TrackierConfigError, match="multipart"):
+                await hook.acall(client, "campaigns.impression_tracking.update", ids={"campaign_id": 3})
+
+    asyncio.run(both())
+    sent = api_calls(trackier_conn, "POST", "/v2/editConv")
+    assert [c["headers"] for c in sent] == [{"is_multiple": "true"}]
+    assert not [r for r in trackier_conn.requests if "impression" in r["path"]]
+
+
 def test_a_bad_is_multiple_fails_when_the_operator_is_built(trackier_conn) -> None:
     with pytest.raises(TrackierConfigError) as info:
         TrackierOperator(task_id="t", operation="conversions.update_status",

@@ -610,6 +610,10 @@ class TrackierHook(BaseHook):
         """
         checked = self.prepare(operation, ids=ids, query=query)
         op, path = checked.operation, checked.path
+        if op.content == "multipart":  # its parts would be lost: refused rather than sent without them
+            raise TrackierConfigError("operation", f"{op.name} sends a multipart body, which acall does not",
+                                      "Call it with TrackierHook.call (a task, not a trigger).")
+        headers = {**checked.headers, **self.headers()}  # the call's own header parameters too, never over the key
         settings = await self.aget_settings()
         pairs = encode_params(checked.query)
         attempts = 0
@@ -622,7 +626,7 @@ class TrackierHook(BaseHook):
                 await asyncio.sleep(delay)
             try:
                 response = await client.request(
-                    op.method, self.url(path), params=pairs, json=checked.body, headers=self.headers(),
+                    op.method, self.url(path), params=pairs, json=checked.body, headers=headers,
                     follow_redirects=False,
                 )
             except Exception as exc:
