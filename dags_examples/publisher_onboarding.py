@@ -123,6 +123,7 @@ class CsvPublisherOperator(TrackierCreatePublisherOperator):
     """
 
     template_fields = (*TrackierCreatePublisherOperator.template_fields, "row")
+    run_time_fields = ("password",)  # read from the CSV when the task runs (run), not checked at parse time
 
     def __init__(self, *, csv_path: str, row: int, publisher_email: str, **kwargs: Any) -> None:
         kwargs.pop("email", None)  # BaseOperator's alert addresses, filled in by Airflow 2's partial()

@@ -36,9 +36,10 @@ def class_name(resource: str) -> str:
 
 
 def typed_params(operation: Operation) -> list[Param]:
-    """The query parameters a typed method takes: paging position and page size are the iterator's."""
+    """The query and header parameters a typed method takes: paging position and page size are the
+    iterator's."""
     skip = {"limit", "hasNextPage", operation.pages.cursor_param} if operation.pages is not None else set()
-    params = [p for p in operation.query if p.name not in skip]
+    params = [p for p in (*operation.query, *operation.headers) if p.name not in skip]
     for param in [*operation.path_params, *params]:
         if not param.arg.isidentifier() or keyword.iskeyword(param.arg) or param.arg in RESERVED:
             raise ValueError(f"{operation.name}: {param.arg!r} cannot be a keyword parameter")
@@ -68,14 +69,19 @@ def signature(operation: Operation) -> tuple[list[str], list[str]]:
 
 def docstring(operation: Operation) -> list[str]:
     """``METHOD path``, then what the method sends and returns."""
+    headers = [p.arg for p in operation.headers]
+    sent = f" (``{'``, ``'.join(headers)}`` is sent as a header)" if headers else ""
     if operation.content == "multipart":
-        what = "Sends multipart/form-data, which the hook cannot send: raises ``TrackierConfigError``."
+        files = list(MODELS[operation.body or ""].files)
+        what = f"Sends its ``{operation.body}`` body as multipart/form-data; returns the decoded answer."
+        if files:
+            what += f"\n        ``{'``, ``'.join(files)}`` in ``data``: a local file's path or its bytes."
     elif operation.records_at:
         paging = f", every page ({operation.paging} paging)" if operation.pages else ""
         what = f"Returns an iterator over every record (``{operation.records_at}``){paging}."
     else:
         body = f"Sends a ``{operation.body}`` body; returns" if operation.body else "Returns"
-        what = f"{body} the decoded answer."
+        what = f"{body} the decoded answer{sent}."
     return [f'        """``{operation.method} {operation.path}``.', "", f"        {what}", '        """']
 
 
@@ -159,9 +165,14 @@ def parameters_cell(operation: Operation) -> str:
                 ", ..." if len(param.choices) > 6 else ""))
         extra = f", {'; '.join(flags)}" if flags else ""
         cells.append(f"`{param.name}` ({param.type}{extra})")
+    cells += [f"`{param.name}` (header, {param.type})" for param in operation.headers]
     if operation.body:
-        required = MODELS[operation.body].required
-        cells.append(f"body `{operation.body}`" + (f" (requires {', '.join(required)})" if required else ""))
+        model = MODELS[operation.body]
+        notes = [f"requires {', '.join(model.required)}"] if model.required else []
+        if operation.content == "multipart":
+            notes.append("multipart")
+            notes += [f"file `{name}`: {', '.join(f.extension for f in kinds)}" for name, kinds in model.files.items()]
+        cells.append(f"body `{operation.body}`" + (f" ({'; '.join(notes)})" if notes else ""))
     return "; ".join(cells) or "none"
 
 
@@ -183,8 +194,10 @@ def render_docs() -> str:
         f"{len(OPERATIONS)} operations. Call any of them as `hook.api.<operation>(...)` from a `TrackierHook`",
         "(path ids and query parameters as keyword arguments, the body as `data=`), or by name with",
         '`TrackierOperator(operation="...", path_params={...}, query={...}, data={...})`. Query parameters are',
-        "spelled as Trackier spells them (the typed methods take them in snake case). A list operation yields",
-        "its records, all pages; *natural key*: what create-if-absent compares before creating.",
+        "spelled as Trackier spells them (the typed methods take them in snake case); a header parameter is",
+        "given with them and sent as a header. A multipart body's file is a local file's path or its bytes,",
+        "recognised by its content. A list operation yields its records, all pages; *natural key*: what",
+        "create-if-absent compares before creating.",
     ]
     # One block per operation, not a wide table: the parameters, the answer and the natural key stay in the
     # page's column at any screen width.

@@ -74,7 +74,7 @@ def test_query_values_are_sent_as_trackier_spells_them(hook, trackier_conn) -> N
         (lambda api: api.publishers.create(data={"name": "N", "email": "n@example.com"}), "data.password"),
         (lambda api: api.campaigns.access.update(data={"campaign_ids": [1], "publisher_ids": [2], "type": "x"}),
          "data.type"),
-        (lambda api: api.campaigns.thumbnail.update(campaign_id=1, data={}), "operation"),
+        (lambda api: api.campaigns.thumbnail.update(campaign_id=1, data={"image": 7}), "data.image"),
         (lambda api: api.jobs.get(job_id=None), "job_id"),
     ],
 )

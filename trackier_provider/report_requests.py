@@ -11,6 +11,7 @@ from typing import Any
 
 from trackier_provider.api.catalogue import OPERATIONS
 from trackier_provider.exceptions import TrackierConfigError
+from trackier_provider.outputs import holds_template
 from trackier_provider.validation import check_choices, check_flag, check_ids, check_mapping, require_choice
 from trackier_provider.windows import Window
 
@@ -28,7 +29,15 @@ def report_params(
     kpi: Any = None,
     filters: Any = None,
 ) -> tuple[str, dict[str, Any]]:
-    """``(operation, params)`` for one report over one window, validated before any request.
+    """``(operation, params)`` for one report over one window, validated before any request: the window's
+    days and timezone, then ``report_query``'s parameters."""
+    name, params = report_query(report, group=group, kpi=kpi, filters=filters)
+    return name, {"start": window.start_date, "end": window.end_date, "zone": window.timezone, **params}
+
+
+def report_query(report: Any, *, group: Any = None, kpi: Any = None, filters: Any = None,
+                 ) -> tuple[str, dict[str, Any]]:
+    """``(operation, params)`` of a report without its window, checked (no I/O).
 
     ``group`` and ``kpi`` (lists or comma-separated strings) are checked against the values the catalogue
     allows; ``camp_ids``/``pub_ids``/``adv_ids`` filters are id lists and ``remove_zero_data`` a boolean,
@@ -42,7 +51,7 @@ def report_params(
         raise TrackierConfigError(
             "group", f"the {name} report has a fixed grouping", "Use report='custom' or 'subid' to group."
         )
-    params: dict[str, Any] = {"start": window.start_date, "end": window.end_date, "zone": window.timezone}
+    params: dict[str, Any] = {}
     if groups:
         params["group"] = groups
     kpis = check_choices("kpi", kpi, [str(c) for c in kpi_param.allowed] if kpi_param else None)
@@ -59,3 +68,14 @@ def report_params(
     if nested:
         params["filters"] = nested
     return operation.name, params
+
+
+def report_at_parse(report: Any, *, group: Any = None, kpi: Any = None, filters: Any = None) -> None:
+    """At DAG parse time, what is static of a report's arguments checked by ``report_query``'s rule: all of
+    them when none is templated, else the report's name when it is static (the others are checked when the
+    task runs, after rendering)."""
+    if not holds_template([report, group, kpi, filters]):
+        report_query(report, group=group, kpi=kpi, filters=filters)
+    elif not holds_template(report):
+        require_choice("report", report, REPORTS)
+

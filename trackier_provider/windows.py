@@ -258,6 +258,13 @@ def resolve_window(
     return Window(begin, finish, tz.key)
 
 
+def zone_at_parse(timezone: Any) -> None:
+    """At DAG parse time: a static ``timezone`` checked by ``zone``'s rule (a templated one when the task
+    runs, after rendering; the machine's zone database is read, nothing else)."""
+    if not (isinstance(timezone, str) and ("{{" in timezone or "{%" in timezone)):
+        zone(timezone)
+
+
 def day_window_at_parse(
     start: Any, end: Any, timezone: Any, *, align_days: Any = False, lookback_days: Any = 0
 ) -> Window | None:

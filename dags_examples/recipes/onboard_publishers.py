@@ -56,6 +56,7 @@ class CsvRowPublisherOperator(TrackierCreatePublisherOperator):
     """
 
     template_fields = (*TrackierCreatePublisherOperator.template_fields, "row")
+    run_time_fields = ("password",)  # read from the file when the task runs, not checked at parse time
 
     def __init__(self, *, csv_path: str, row: int, publisher_email: str, **kwargs: Any) -> None:
         kwargs.pop("email", None)  # BaseOperator's alert addresses, filled in by Airflow 2's partial()

@@ -246,7 +246,7 @@ RECIPES: dict[str, Recipe] = {
     "campaigns.get": Recipe(CAMPAIGN),
     "campaigns.update": Recipe(CAMPAIGN, json={"status": "paused"}),
     "campaigns.delete": Recipe({"id": 3}),
-    "campaigns.thumbnail.update": Recipe(CAMPAIGN, files={"image": ("logo.png", b"\x89PNG...", "image/png")}),
+    "campaigns.thumbnail.update": Recipe(CAMPAIGN, files={"image": ("logo.png", b"\x89PNG\r\n\x1a\n...", "image/png")}),
     "campaigns.thumbnail.delete": Recipe(CAMPAIGN, before=lambda api: call(
         api, "campaigns.thumbnail.update", CAMPAIGN, files={"image": ("a.png", b"x", "image/png")})),
     "campaigns.s2s_tracking.update": Recipe(CAMPAIGN, files={"serverSideClicks": (None, "1"),

@@ -158,9 +158,9 @@ def test_deferrable_returns_at_once_when_already_ready(emu):
 
 
 def test_deferrable_ready_check_must_be_importable(emu):
-    s = sensor(start=old_day(emu), end=old_day(emu), deferrable=True, ready_check=lambda rows: True)
-    with pytest.raises(TrackierConfigError, match="ready_check"):
-        s.execute(context())
+    with pytest.raises(TrackierConfigError, match="ready_check"):  # refused when the DAG is parsed
+        sensor(start=old_day(emu), end=old_day(emu), deferrable=True, ready_check=lambda rows: True)
+    assert emu.requests == []
 
 
 def test_execute_complete_turns_events_into_outcomes(emu):

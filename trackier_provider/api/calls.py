@@ -1,6 +1,11 @@
 """A call checked against the catalogue before any request: ``prepare`` turns an operation, its ids, query
-parameters and body into a ``Call`` (path built by ``trackier_provider.paths.build_path``; query, body and
-page size checked against the catalogue) or raises ``TrackierConfigError`` naming the field.
+parameters and body into a ``Call`` (path built by ``trackier_provider.paths.build_path``; query, headers,
+body and page size checked against the catalogue) or raises ``TrackierConfigError`` naming the field.
+
+A header parameter (``editConv``'s ``is_multiple``) is given with the query parameters and sent as a header.
+A multipart operation's body holds its form fields and its files: each file a local path or bytes
+(``Upload``), checked when the call is prepared (no I/O) and read, checked again and recognised by its
+content when the call is sent (``Call.sent``).
 
 ``TrackierHook`` sends ``Call`` objects (``TrackierHook.call``, ``pages``, ``records``): every rule of the
 operation (budget group, answer schema, paging, idempotency) travels with it. ``path_operation`` describes a
@@ -9,13 +14,17 @@ raw path for the hook's path-based escape hatch (``TrackierHook.request``).
 
 from __future__ import annotations
 
+import json
+import os
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from numbers import Integral
+from pathlib import PurePath
 from typing import Any
 
 from trackier_provider.api.catalogue import MODELS, OPERATIONS
-from trackier_provider.api.model import Method, Operation, Pages, Param
+from trackier_provider.api.model import FileFormat, Method, Operation, Pages, Param
 from trackier_provider.exceptions import TrackierConfigError
 from trackier_provider.paths import build_path
 from trackier_provider.validation import (
@@ -69,9 +78,106 @@ def operation_named(name: Any, field_name: str = "operation") -> Operation:
     )
 
 
+#: Bytes read from the start of a file to recognise its kind (the longest signature is 8 bytes).
+_HEAD = 16
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file a multipart field sends: a local path (read when the call is sent) or the bytes themselves.
+
+    ``field`` names it in errors (``data.image``), ``formats`` are the kinds of file the field takes (the
+    catalogue's ``BodyModel.files``): the content must start with one of their signatures, and that format's
+    media type is the part's content type.
+    """
+
+    field: str
+    source: str | bytes
+    formats: tuple[FileFormat, ...]
+
+    def read(self) -> tuple[str, bytes, str]:
+        """``(file name, content, media type)``: a path opened now (without waiting on a pipe) and read whole
+        when it is a regular file; ``TrackierConfigError`` when it is missing, a directory, a pipe, socket or
+        device, unreadable, or of a kind the field does not take."""
+        if isinstance(self.source, bytes):
+            kind = self.kind(self.source)
+            return f"{self.field.rpartition('.')[2]}.{kind.extension}", self.source, kind.media_type
+        path = self.source
+        try:
+            # Non-blocking: opening a named pipe must not wait for a writer; fstat then judges what was opened.
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_BINARY", 0))
+        except FileNotFoundError:
+            raise TrackierConfigError(self.field, f"{path!r} does not exist",
+                                      "Pass the path of the file as the worker sees it, or its bytes.") from None
+        except OSError as exc:
+            raise TrackierConfigError(self.field, f"{path!r} cannot be opened ({exc.strerror})",
+                                      "Pass a file the worker may read, or its bytes.") from None
+        try:
+            mode = os.fstat(fd).st_mode
+            if stat.S_ISDIR(mode):
+                raise TrackierConfigError(self.field, f"{path!r} is a directory", "Pass the path of a file.")
+            if not stat.S_ISREG(mode):
+                raise TrackierConfigError(self.field, f"{path!r} is not a regular file (a pipe, socket or device)",
+                                          "Pass the path of a regular file, or its bytes.")
+            with os.fdopen(os.dup(fd), "rb") as handle:
+                content = handle.read()
+        except OSError as exc:
+            raise TrackierConfigError(self.field, f"{path!r} cannot be read ({exc.strerror})",
+                                      "Pass a file the worker may read, or its bytes.") from None
+        finally:
+            os.close(fd)
+        return PurePath(path).name, content, self.kind(content, path).media_type
+
+    def kind(self, content: bytes, path: str | None = None) -> FileFormat:
+        """The format whose signature ``content`` starts with, or ``TrackierConfigError`` naming those taken."""
+        found = next((f for f in self.formats if f.matches(content[:_HEAD])), None)
+        if found is None:
+            what = f"{path!r} is" if path is not None else ("the bytes are" if content else "the bytes are empty:")
+            raise TrackierConfigError(
+                self.field, f"{what} not a file of a kind it takes ({', '.join(f.extension for f in self.formats)})",
+                "Pass a file of one of those kinds.")
+        return found
+
+
+def upload(field_name: str, value: Any, formats: tuple[FileFormat, ...]) -> Upload:
+    """A file field's value checked without I/O: a path (text or ``os.PathLike``) or bytes, whose kind is
+    recognised now; anything else is ``TrackierConfigError``."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        content = bytes(value)
+        file = Upload(field_name, content, formats)
+        file.kind(content)
+        return file
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str) or not value.strip() or "\x00" in value:
+        raise TrackierConfigError(
+            field_name, f"must be a file's path or its bytes, got {type(value).__name__} {value!r}"[:200],
+            "Pass e.g. '/data/logo.png' or the file's bytes.")
+    return Upload(field_name, value, formats)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What one request of a call sends besides its path and query, in requests' terms: a JSON body, or the
+    parts of a multipart/form-data body (requests' ``files=``: a field is a part without a file name), and
+    the call's own headers. ``TrackierHook`` sends it (``_send``)."""
+
+    json: Any = None
+    parts: tuple[tuple[str, tuple[str | None, bytes | str, str | None]], ...] | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def requests_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of ``requests.Session.request`` that carry this."""
+        sent: dict[str, Any] = {"json": self.json} if self.parts is None else {"files": list(self.parts)}
+        if self.headers:
+            sent["headers"] = dict(self.headers)
+        return sent
+
+
 @dataclass(frozen=True)
 class Call:
-    """A checked request for one operation: built path, query parameters, body, page size."""
+    """A checked request for one operation: built path, query parameters, headers, body (a multipart
+    operation's form fields), files, page size."""
 
     operation: Operation
     ids: Mapping[str, Any]
@@ -79,11 +185,37 @@ class Call:
     params: Mapping[str, Any] = field(default_factory=dict)
     body: Any = None
     page_size: int | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    files: Mapping[str, Upload] = field(default_factory=dict)
 
     @property
     def query(self) -> dict[str, Any]:
         """What one request of this call sends: its parameters, and its page size as ``limit``."""
         return {**self.params, "limit": self.page_size} if self.page_size is not None else dict(self.params)
+
+    def sent(self) -> Any:
+        """The body as ``TrackierHook`` sends it: the JSON body itself, or, for a multipart operation or a
+        call with headers, an ``Outgoing`` (its files read now, so every attempt sends the same bytes)."""
+        if self.operation.content != "multipart" and not self.headers:
+            return self.body
+        if self.operation.content != "multipart":
+            return Outgoing(self.body, None, self.headers)
+        parts: list[tuple[str, tuple[str | None, bytes | str, str | None]]] = []
+        for name, value in (self.body or {}).items():
+            for item in value if isinstance(value, list) else [value]:
+                parts.append((name, (None, _form_text(item), None)))
+        for name, file in self.files.items():
+            parts.append((name, file.read()))
+        return Outgoing(None, tuple(parts), self.headers)
+
+
+def _form_text(value: Any) -> str:
+    """A form field's value as text: numbers as they are written, booleans as ``true``/``false``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (Mapping, list)):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
 
 
 def prepare(
@@ -112,6 +244,7 @@ def prepare(
             f"Pass {', '.join(sorted(expected))}." if expected else "Pass no path_params.",
         )
     path = build_path(operation.arg_template, **given)
+    query, headers = _split_headers(operation, query, by_arg=by_arg, prefix=prefix)
     params = check_query(operation, query, by_arg=by_arg, prefix=prefix)
     if operation.pages is not None and "limit" in params:
         size = params.pop("limit")
@@ -121,7 +254,36 @@ def prepare(
         paging_size = check_limit(operation.pages, page_size, path) if page_size is not None else None
     elif page_size is not None:
         raise TrackierConfigError("page_size", f"{operation.name} takes no page size", "Leave page_size unset.")
-    return Call(operation, given, path, params, check_body(operation, data), paging_size)
+    data, files = check_files(operation, data)
+    return Call(operation, given, path, params, check_body(operation, data), paging_size, headers, files)
+
+
+def _split_headers(operation: Operation, query: Any, *, by_arg: bool, prefix: str,
+                   ) -> tuple[Any, dict[str, str]]:
+    """The query without the operation's header parameters, and those headers checked and spelled as sent."""
+    if not operation.headers or not isinstance(query, Mapping):
+        return query, {}
+    known = {(p.arg if by_arg else p.name): p for p in operation.headers}
+    rest: dict[str, Any] = {}
+    headers: dict[str, str] = {}
+    for key, value in query.items():
+        param = known.get(key)
+        if param is None:
+            rest[key] = value
+        elif value is not None:
+            checked = check_value(f"{prefix}{key}", param, value)
+            headers[param.name] = _form_text(checked)
+    return rest, headers
+
+
+def check_files(operation: Operation, data: Any) -> tuple[Any, dict[str, Upload]]:
+    """A multipart body's files taken out of ``data`` and checked (``upload``); the rest is its form fields."""
+    formats = MODELS[operation.body].files if operation.body is not None else {}
+    if not formats or not isinstance(data, Mapping):
+        return data, {}
+    fields = {k: v for k, v in data.items() if k not in formats}
+    files = {k: upload(f"data.{k}", v, formats[k]) for k, v in data.items() if k in formats and v is not None}
+    return fields, files
 
 
 def _fields(operation: Operation, by_arg: bool) -> dict[str, Param]:
@@ -205,11 +367,6 @@ def check_body(operation: Operation, data: Any) -> Any:
         if data is not None:
             raise TrackierConfigError("data", f"{operation.name} takes no body", "Leave data unset.")
         return None
-    if operation.content == "multipart":
-        raise TrackierConfigError(
-            "operation", f"{operation.name} sends multipart/form-data, which this provider does not send yet",
-            "Upload the file in the Trackier panel.",
-        )
     model = MODELS[operation.body]
     if data is None and not model.required:
         return None
@@ -263,7 +420,10 @@ def natural_lookup(call: Call) -> tuple[Call, dict[str, Any]] | None:
 
 __all__ = [
     "Call",
+    "Outgoing",
+    "Upload",
     "check_body",
+    "check_files",
     "check_limit",
     "check_query",
     "choices_of",
@@ -271,4 +431,5 @@ __all__ = [
     "operation_named",
     "path_operation",
     "prepare",
+    "upload",
 ]

@@ -14,6 +14,7 @@ from typing import Any
 
 from trackier_provider.api.model import (
     BodyModel,
+    FileFormat,
     Operation,
     cursor,
     index,
@@ -33,6 +34,16 @@ KPIS = words(
     "campaign_payout campaign_revenue payout revenue profit saleAmount pendingPayout "
     "pendingSaleAmount extPayout extSaleAmount extRevenue cancelledRevenue rejectedRevenue "
     "grossRevenue grossProfit grossSaleAmount epc ctr"
+)
+#: The images a campaign thumbnail may be (the spec lists jpeg, gif, bmp, png, ico and tif), recognised by the
+#: signatures their content starts with.
+IMAGES = (
+    FileFormat("image/jpeg", "jpeg", (b"\xff\xd8\xff",)),
+    FileFormat("image/gif", "gif", (b"GIF87a", b"GIF89a")),
+    FileFormat("image/bmp", "bmp", (b"BM",)),
+    FileFormat("image/png", "png", (b"\x89PNG\r\n\x1a\n",)),
+    FileFormat("image/x-icon", "ico", (b"\x00\x00\x01\x00",)),
+    FileFormat("image/tiff", "tif", (b"II*\x00", b"MM\x00*")),
 )
 #: The query of the reports with a fixed grouping (campaign, publisher, advertiser, daily, goal).
 AGGREGATE = (
@@ -1463,10 +1474,7 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
                 "TeamMemberEdit", status=("active", "inactive"),
                 types="name:string email:string type:string status:string",
             ),
-            model(
-                "Thumbnail",
-                types="image:string",
-            ),
+            model("Thumbnail", files={"image": IMAGES}),
             model(
                 "TrackingDomainCreate", "host", protocol=("http", "https"),
                 types="host:string protocol:string def:integer pubs:array",

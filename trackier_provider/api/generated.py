@@ -294,7 +294,7 @@ class CampaignsImpressionTracking(Resource):
     def update(self, *, campaign_id: int | str, data: Mapping[str, Any] | None = None) -> Any:
         """``POST /v2/campaigns/{id}/impression-tracking``.
 
-        Sends multipart/form-data, which the hook cannot send: raises ``TrackierConfigError``.
+        Sends its ``ImpressionTracking`` body as multipart/form-data; returns the decoded answer.
         """
         return self._client.call("campaigns.impression_tracking.update", {"campaign_id": campaign_id}, {}, data)
 
@@ -425,7 +425,7 @@ class CampaignsS2STracking(Resource):
     def update(self, *, campaign_id: int | str, data: Mapping[str, Any]) -> Any:
         """``POST /v2/campaigns/{id}/s2s-tracking``.
 
-        Sends multipart/form-data, which the hook cannot send: raises ``TrackierConfigError``.
+        Sends its ``S2STracking`` body as multipart/form-data; returns the decoded answer.
         """
         return self._client.call("campaigns.s2s_tracking.update", {"campaign_id": campaign_id}, {}, data)
 
@@ -493,7 +493,8 @@ class CampaignsThumbnail(Resource):
     def update(self, *, campaign_id: int | str, data: Mapping[str, Any] | None = None) -> Any:
         """``POST /v2/campaigns/{id}/thumbnail``.
 
-        Sends multipart/form-data, which the hook cannot send: raises ``TrackierConfigError``.
+        Sends its ``Thumbnail`` body as multipart/form-data; returns the decoded answer.
+        ``image`` in ``data``: a local file's path or its bytes.
         """
         return self._client.call("campaigns.thumbnail.update", {"campaign_id": campaign_id}, {}, data)
 
@@ -952,15 +953,23 @@ class Conversions(Resource):
         click_id: str | None = None,
         txn_id: str | None = None,
         date: str | None = None,
+        is_multiple: bool | None = None,
     ) -> Any:
         """``POST /v2/editConv``.
 
-        Returns the decoded answer.
+        Returns the decoded answer (``is_multiple`` is sent as a header).
         """
         return self._client.call(
             "conversions.update_status",
             {},
-            {"conversion_id": conversion_id, "click_id": click_id, "txn_id": txn_id, "status": status, "date": date},
+            {
+                "conversion_id": conversion_id,
+                "click_id": click_id,
+                "txn_id": txn_id,
+                "status": status,
+                "date": date,
+                "is_multiple": is_multiple,
+            },
         )
 
 

@@ -123,6 +123,21 @@ def _allowed(value: Any, allowed: tuple[Any, ...], as_text: bool) -> bool:
 
 
 @dataclass(frozen=True)
+class FileFormat:
+    """A kind of file a multipart file field takes: its media type (sent as the part's content type), the
+    file-name extension of bytes sent without a name, and the signatures its content starts with (how the
+    provider recognises the file, whatever its name)."""
+
+    media_type: str
+    extension: str
+    signatures: tuple[bytes, ...]
+
+    def matches(self, content: bytes) -> bool:
+        """True when ``content`` starts with one of this format's signatures."""
+        return content.startswith(self.signatures)
+
+
+@dataclass(frozen=True)
 class BodyModel:
     """A request body: its required top-level fields, the JSON types of its fields and the allowed values of
     the enumerated ones (of each item, for an array). :meth:`problems` is the one rule that checks a body."""
@@ -134,6 +149,8 @@ class BodyModel:
     #: Fields with a format Trackier enforces beyond their type (``email``, ``password``), checked by the
     #: provider before sending (``api.calls.check_body``).
     formats: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: The file fields of a multipart body and the kinds of file each takes (``api.calls.Upload``).
+    files: Mapping[str, tuple[FileFormat, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
     def problems(self, body: Any, *, as_text: bool = False) -> list[tuple[str, str]]:
         """What is wrong with ``body`` as ``(field, problem)`` pairs, in field order; empty when it is right.
@@ -252,9 +269,11 @@ def natural(lookup: str, *fields: str, narrow: Mapping[str, str] | None = None) 
     return NaturalKey(tuple(fields), lookup, MappingProxyType(dict(narrow or {})))
 
 
-def model(name: str, *required: str, types: str = "", formats: str = "", **choices: tuple[Any, ...]) -> BodyModel:
+def model(name: str, *required: str, types: str = "", formats: str = "",
+          files: Mapping[str, tuple[FileFormat, ...]] | None = None, **choices: tuple[Any, ...]) -> BodyModel:
     """A body model; ``types`` lists ``field:type`` words, several types joined by ``|``
-    (``"title:string advertiserId:string|integer"``), ``formats`` ``field:format`` words."""
+    (``"title:string advertiserId:string|integer"``), ``formats`` ``field:format`` words, ``files`` the file
+    fields of a multipart body with the kinds of file each takes."""
     table: dict[str, tuple[JsonType, ...]] = {}
     for word in types.split():
         field_name, _, kinds = word.rpartition(":")
@@ -264,7 +283,7 @@ def model(name: str, *required: str, types: str = "", formats: str = "", **choic
         table[field_name] = tuple(kinds.split("|"))  # type: ignore[arg-type]
     formatted = dict(word.rpartition(":")[::2] for word in formats.split())
     return BodyModel(name, tuple(required), MappingProxyType(choices), MappingProxyType(table),
-                     MappingProxyType(formatted))
+                     MappingProxyType(formatted), MappingProxyType(dict(files or {})))
 
 
 def op(name: str, method: Method, path: str, *, ids: tuple[str, ...] = (), query: tuple[Param, ...] = (),

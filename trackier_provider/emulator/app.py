@@ -23,6 +23,9 @@ from trackier_provider.emulator.router import Call, Router
 from trackier_provider.emulator.store import Store
 from trackier_provider.emulator.traffic import Traffic
 
+#: The header parameters the spec documents (``editConv``'s ``is_multiple``): the request log records them.
+HEADER_PARAMS = frozenset(p.name.lower() for operation in OPERATIONS.values() for p in operation.headers)
+
 log = logging.getLogger(__name__)
 
 PAGING_PARAMS = ("lastId", "page", "pageToken")
@@ -78,7 +81,8 @@ class EmulatorApp:
         key_present = bool(request.headers.get("x-api-key"))
         outcome, fault = self._answer(request, query)
         status = outcome.response.status if outcome.response is not None and not outcome.drop else None
-        self.request_log.add(request.method, request.path, query, key_present, status, fault)
+        sent = {name: request.headers[name] for name in HEADER_PARAMS if name in request.headers}
+        self.request_log.add(request.method, request.path, query, key_present, status, fault, headers=sent)
         return outcome
 
     def _answer(self, request: Request, query: dict[str, list[str]]) -> tuple[Outcome, str | None]:

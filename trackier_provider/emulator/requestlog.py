@@ -34,7 +34,8 @@ def redact(query: dict[str, list[str]]) -> dict[str, list[str]]:
 
 
 class RequestLog:
-    """Thread-safe list of ``{method, path, query, key_present, status, fault}`` entries."""
+    """Thread-safe list of ``{method, path, query, key_present, status, fault}`` entries (and ``headers``: the
+    header parameters the spec documents, such as ``is_multiple``, when a request carried any)."""
 
     def __init__(self, limit: int = 100_000) -> None:
         self._entries: list[dict[str, Any]] = []
@@ -42,10 +43,13 @@ class RequestLog:
         self._limit = limit
 
     def add(self, method: str, path: str, query: dict[str, list[str]], key_present: bool,
-            status: int | None, fault: str | None) -> None:
-        """Record one request, secret query parameters redacted (the oldest entries go once ``limit`` is reached)."""
-        entry = {"method": method, "path": path, "query": redact(query), "key_present": key_present,
-                 "status": status, "fault": fault}
+            status: int | None, fault: str | None, *, headers: dict[str, str] | None = None) -> None:
+        """Record one request, secret query parameters redacted (the oldest entries go once ``limit`` is reached);
+        ``headers``: the documented header parameters it carried (an entry has ``headers`` only when any)."""
+        entry: dict[str, Any] = {"method": method, "path": path, "query": redact(query), "key_present": key_present,
+                                 "status": status, "fault": fault}
+        if headers:
+            entry["headers"] = {name: REDACTED if is_secret(name) else value for name, value in headers.items()}
         with self._lock:
             self._entries.append(entry)
             if len(self._entries) > self._limit:

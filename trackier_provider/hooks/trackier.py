@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import tenacity
 
-from trackier_provider.api.calls import Call, operation_named, path_operation, prepare
+from trackier_provider.api.calls import Call, Outgoing, operation_named, path_operation, prepare
 from trackier_provider.api.generated import TrackierApi
 from trackier_provider.api.model import Operation
 from trackier_provider.exceptions import (
@@ -325,7 +325,9 @@ class TrackierHook(BaseHook):
         """
         checked = self.prepare(operation, ids=ids, query=query, body=body)
         op = checked.operation
-        return self._request(op, checked.path, checked.query, checked.body,
+        # multipart (issue 22): ``sent()`` reads a multipart call's files (before any request) and carries a
+        # call's own headers; a plain JSON call's body comes back as it is.
+        return self._request(op, checked.path, checked.query, checked.sent(),
                              idempotent=op.idempotent or bool(idempotent), max_retries=max_retries, check=check)
 
     def pages(
@@ -516,10 +518,13 @@ class TrackierHook(BaseHook):
     ) -> Any:
         self.throttle_for(op.group).wait(self.sleep)
         try:
+            # multipart (issue 22): an ``Outgoing`` (``Call.sent``) is sent as its parts (requests' ``files=``)
+            # and headers; any other body as JSON.
+            sent = body.requests_kwargs() if isinstance(body, Outgoing) else {"json": body}
             # Redirects are never followed: requests would resend X-Api-Key (and a 307's body) to any host.
             response = self.get_conn().request(
-                op.method, self.url(path), params=pairs, json=body, timeout=self.settings.timeout,
-                allow_redirects=False, stream=True,
+                op.method, self.url(path), params=pairs, timeout=self.settings.timeout,
+                allow_redirects=False, stream=True, **sent,
             )
             with response:  # read in large chunks: requests' default 10 KiB cost 0.3 s of CPU per 100 MB
                 content = b"".join(response.iter_content(_READ_CHUNK))
@@ -605,6 +610,10 @@ class TrackierHook(BaseHook):
         """
         checked = self.prepare(operation, ids=ids, query=query)
         op, path = checked.operation, checked.path
+        if op.content == "multipart":  # its parts would be lost: refused rather than sent without them
+            raise TrackierConfigError("operation", f"{op.name} sends a multipart body, which acall does not",
+                                      "Call it with TrackierHook.call (a task, not a trigger).")
+        headers = {**checked.headers, **self.headers()}  # the call's own header parameters too, never over the key
         settings = await self.aget_settings()
         pairs = encode_params(checked.query)
         attempts = 0
@@ -617,7 +626,7 @@ class TrackierHook(BaseHook):
                 await asyncio.sleep(delay)
             try:
                 response = await client.request(
-                    op.method, self.url(path), params=pairs, json=checked.body, headers=self.headers(),
+                    op.method, self.url(path), params=pairs, json=checked.body, headers=headers,
                     follow_redirects=False,
                 )
             except Exception as exc:

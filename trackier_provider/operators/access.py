@@ -7,7 +7,8 @@ from typing import Any
 
 from trackier_provider.api import OPERATIONS
 from trackier_provider.api.calls import prepare
-from trackier_provider.operators.generic import TrackierOperator, _templated
+from trackier_provider.operators.generic import TrackierOperator
+from trackier_provider.outputs import holds_template
 from trackier_provider.validation import check_ids, check_number
 from trackier_provider.version_compat import Context
 
@@ -33,7 +34,7 @@ class TrackierGrantCampaignAccessOperator(TrackierOperator):
     def __init__(self, *, campaign_ids: Sequence[Any] | str, publisher_ids: Sequence[Any] | str,
                  **kwargs: Any) -> None:
         ids = {"campaign_ids": campaign_ids, "publisher_ids": publisher_ids}
-        listed = {name: value if _templated([value]) else _numbers(name, value) for name, value in ids.items()}
+        listed = {name: value if holds_template(value) else _numbers(name, value) for name, value in ids.items()}
         super().__init__(operation="campaigns.access.update", data={**listed, "type": "assign"}, **kwargs)
 
     def run(self, context: Context) -> Any:

@@ -39,7 +39,7 @@ from trackier_provider.outputs import asset_uri, check_format, is_templated, out
 from trackier_provider.scrubbing import is_secret_name, scrub
 from trackier_provider.validation import check_choice, check_flag, check_number, require_choice, require_text
 from trackier_provider.version_compat import Asset, BaseOperator, Context, mask_secret
-from trackier_provider.windows import Window, check_lookback, resolve_window
+from trackier_provider.windows import Window, check_lookback, resolve_window, zone_at_parse
 
 if TYPE_CHECKING:
     import logging
@@ -374,6 +374,7 @@ class TrackierWindowedFetchOperator(TrackierFetchOperator):
         self.start = start
         self.end = end
         self.timezone = timezone
+        zone_at_parse(timezone)
         self.lookback = check_lookback(lookback)
         self.align_days = check_flag("align_days", align_days)
 

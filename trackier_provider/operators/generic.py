@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import posixpath
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 from urllib.parse import quote, unquote
 
@@ -21,7 +20,7 @@ from trackier_provider.operators.base import (
     named_for_user,
 )
 from trackier_provider.operators.login import LOGIN
-from trackier_provider.outputs import is_templated
+from trackier_provider.outputs import holds_template
 from trackier_provider.scrubbing import mask_credentials, scrub
 from trackier_provider.validation import (
     check_choice,
@@ -159,7 +158,7 @@ class TrackierOperator(TrackierFetchOperator):
         self.exists = exists
         self.if_exists = require_choice("if_exists", if_exists, IF_EXISTS)
         self._check_form(found, listing)
-        if found is not None and not _templated([path_params, query, data]):
+        if found is not None and not holds_template([path_params, query, data]):
             self._prepare()  # nothing to render: bad input fails when the DAG is parsed
 
     def _check_form(self, found: Operation | None, listing: bool) -> None:
@@ -290,7 +289,3 @@ class TrackierOperator(TrackierFetchOperator):
         context["ti"].xcom_push(key="created", value=created)
         return self._pick(scrub(answer)) if created else scrub(answer)
 
-
-def _templated(values: Iterable[Any]) -> bool:
-    """True when any string inside ``values`` (nested) still holds Jinja."""
-    return is_templated(json.dumps(list(values), default=str))

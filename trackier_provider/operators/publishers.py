@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from trackier_provider.operators.base import TrackierCreateOperator, TrackierFetchOperator
+from trackier_provider.outputs import holds_template
 from trackier_provider.validation import (
     USER_STATUSES,
     check_choice,
@@ -37,6 +38,19 @@ class TrackierFetchPublishersOperator(TrackierFetchOperator):
         self.filters = filters
 
 
+#: The rule of each templated field of ``TrackierCreatePublisherOperator``: applied to a static value when the
+#: DAG is parsed and to the rendered value when the task runs (the value as sent, or an error naming the field).
+_RULES: dict[str, Callable[[Any], Any]] = {
+    "name": lambda value: require_text("name", value),
+    "publisher_email": check_email,
+    "password": check_password,
+    "company": lambda value: check_text("company", value),
+    "phone": lambda value: check_text("phone", value),
+    "status": lambda value: check_choice("status", value, USER_STATUSES),
+    "tags": lambda value: check_choices("tags", value) or None,
+}
+
+
 class TrackierCreatePublisherOperator(TrackierCreateOperator):
     """Create a publisher (UserCreate) unless one with this email exists.
 
@@ -55,6 +69,9 @@ class TrackierCreatePublisherOperator(TrackierCreateOperator):
 
     template_fields: Sequence[str] = ("name", "publisher_email", "password", "company", "phone", "status", "tags")
     secret_fields = ("password",)
+    #: Fields a subclass fills in when the task runs (e.g. a password read from a file then): not checked when
+    #: the DAG is parsed, checked by ``payload`` like the others.
+    run_time_fields: tuple[str, ...] = ()
     operation = "publishers.create"
     kind = "publisher"
 
@@ -91,23 +108,29 @@ class TrackierCreatePublisherOperator(TrackierCreateOperator):
         self.bank = _json_object("bank", bank)
         self.tags = tags
         self.send_email = check_flag("send_email", send_email)
+        for attribute, rule in _RULES.items():  # static values fail when the DAG is parsed
+            if attribute not in self.run_time_fields and not holds_template(getattr(self, attribute)):
+                rule(getattr(self, attribute))
+
+    def _checked(self, attribute: str) -> Any:
+        return _RULES[attribute](getattr(self, attribute))
 
     def payload(self) -> dict[str, Any]:
         body = {
-            "name": require_text("name", self.name),
-            "email": check_email(self.publisher_email),
-            "password": check_password(self.password),
+            "name": self._checked("name"),
+            "email": self._checked("publisher_email"),
+            "password": self._checked("password"),
         }
         optional = {
             "username": self.username,
-            "company": check_text("company", self.company),
-            "phone": check_text("phone", self.phone),
-            "status": check_choice("status", self.status, USER_STATUSES),
+            "company": self._checked("company"),
+            "phone": self._checked("phone"),
+            "status": self._checked("status"),
             "region": self.region,
             "ref_by": self.ref_by,
             "customFields": self.custom_fields,
             "bank": self.bank,
-            "tags": check_choices("tags", self.tags) or None,
+            "tags": self._checked("tags"),
             "sendEmailOrNot": self.send_email,
         }
         return {**body, **{k: v for k, v in optional.items() if v is not None}}

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from trackier_provider.operators.base import TrackierWindowedFetchOperator
-from trackier_provider.report_requests import report_params
+from trackier_provider.report_requests import report_at_parse, report_params
 from trackier_provider.windows import Window, day_window_at_parse
 
 
@@ -41,6 +41,7 @@ class TrackierFetchReportOperator(TrackierWindowedFetchOperator):
         super().__init__(**kwargs)
         day_window_at_parse(self.start, self.end, self.timezone, align_days=self.align_days,
                             lookback_days=self.lookback)
+        report_at_parse(report, group=group, kpi=kpi, filters=filters)
         self.report = report
         self.group = group
         self.kpi = kpi

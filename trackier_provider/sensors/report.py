@@ -14,12 +14,12 @@ from trackier_provider.readiness import (
     load_callable,
     request_key,
 )
-from trackier_provider.report_requests import report_params
+from trackier_provider.report_requests import report_at_parse, report_params
 from trackier_provider.sensors.base import TrackierBaseSensor
 from trackier_provider.triggers.report import TrackierReportTrigger, describe_report
 from trackier_provider.validation import check_dotted_path, check_flag, check_number, check_seconds
 from trackier_provider.version_compat import Context, PokeReturnValue
-from trackier_provider.windows import Window, day_window_at_parse, resolve_window
+from trackier_provider.windows import Window, day_window_at_parse, resolve_window, zone_at_parse
 
 #: The longest settle period (one week).
 MAX_SETTLE_PERIOD = 7 * 86_400
@@ -83,10 +83,14 @@ class TrackierReportSensor(TrackierBaseSensor):
         self.filters = filters
         self.timezone = timezone
         self.align_days = check_flag("align_days", align_days)
+        zone_at_parse(timezone)
         day_window_at_parse(start, end, timezone, align_days=self.align_days)
+        report_at_parse(report, group=group, kpi=kpi, filters=filters)
         if ready_check is not None and not callable(ready_check):
             ready_check = check_dotted_path("ready_check", ready_check)
             load_callable(ready_check)  # a path that does not import fails here, not after the first poll
+        if self.deferrable:
+            callable_path(ready_check)  # a lambda the triggerer cannot import fails here, not when deferring
         self.ready_check = ready_check
         self.rule = ReportReadiness(
             min_rows=check_number("min_rows", min_rows, whole=True, at_least=0, required=True),

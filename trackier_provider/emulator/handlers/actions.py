@@ -332,8 +332,14 @@ def find_conversion(app: EmulatorApp, operation: Operation, call: Call) -> Obj:
 
 def change_conversion(app: EmulatorApp, operation: Operation, call: Call) -> Obj:
     """``POST /v2/editConv``: a conversion found by ``id`` or ``txn_id`` + ``date`` gets ``status``, which the
-    conversion log, ``findConv`` and the reports show from then on (``Store.conversion_statuses``)."""
+    conversion log, ``findConv`` and the reports show from then on (``Store.conversion_statuses``).
+
+    The ``is_multiple`` header (``true`` or ``false``, else 107) asks for every conversion with the same
+    ``txn_id`` and ``date``: the emulator's transaction ids are each one conversion's, so it changes that one.
+    """
     p = call.params
+    if call.request.headers.get("is_multiple", "true").lower() not in ("true", "false"):
+        raise validation_error('"is_multiple" must be one of [true, false]')
     if not (p.text("id") or p.text("click_id") or (p.text("txn_id") and p.text("date"))):
         raise validation_error("id, click_id or txn_id with date is required")
     index = _conversion_index(app, p.text("id"), p.text("txn_id"))

@@ -20,10 +20,11 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from trackier_provider.api import OPERATIONS, Operation
+from trackier_provider.api import MODELS, OPERATIONS, BodyModel, Operation
 from trackier_provider.emulator.errors import Variant, not_found, validation_error
 from trackier_provider.emulator.handlers.common import done, lookup, now_iso
 from trackier_provider.emulator.paging import offset_page
@@ -110,17 +111,33 @@ def new_key(app: EmulatorApp, kind: Kind) -> str:
 
 # ----------------------------------------------------------------------------- request bodies and checks
 def form(call: Call) -> Obj:
-    """The body as a dict: JSON, or a multipart / url-encoded form (field values as text)."""
+    """The body as a dict: JSON, or a multipart / url-encoded form (field values as text).
+
+    A multipart field sent more than once (or named ``name[]``) is a list of its values; a file part is
+    ``{"filename", "contentType", "size"}`` (its name without any directory, its media type, its bytes).
+    """
     kind = call.request.headers.get("content-type", "")
     if kind.startswith("multipart/form-data"):
         message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
             f"Content-Type: {kind}\r\n\r\n".encode() + call.request.body)
         fields: Obj = {}
-        for part in message.iter_parts():
+        for part in message.iter_parts() if message.is_multipart() else ():
             name = part.get_param("name", header="content-disposition")
-            if isinstance(name, str):
-                content = part.get_content()
-                fields[name] = content if part.get_filename() is None else {"filename": part.get_filename()}
+            if not isinstance(name, str):
+                continue
+            payload = part.get_payload(decode=True)
+            content = payload if isinstance(payload, bytes) else b""
+            filename = part.get_filename()
+            value: Any = content.decode("utf-8", "replace") if filename is None else {
+                "filename": PurePosixPath(filename.replace("\\", "/")).name, "contentType": part.get_content_type(),
+                "size": len(content)}
+            listed = name.endswith("[]")
+            name = name.removesuffix("[]")
+            if name in fields or listed:
+                previous = fields.get(name, [])
+                fields[name] = [*(previous if isinstance(previous, list) else [previous]), value]
+            else:
+                fields[name] = value
         return fields
     if kind.startswith("application/x-www-form-urlencoded"):
         return {k: vals[0] for k, vals in parse_qs(call.request.body.decode(), keep_blank_values=True).items()}
@@ -143,8 +160,38 @@ def check_query(operation: Operation, call: Call) -> None:
 
 def body_of(operation: Operation, call: Call) -> Obj:
     """The body (``{}`` for operations without one); the application has already checked it against the
-    operation's body model (``BodyModel.problems``) before the endpoint runs."""
-    return form(call) if operation.body is not None else {}
+    operation's body model (``BodyModel.problems``) before the endpoint runs. A multipart form's fields
+    come typed (``typed_form``)."""
+    if operation.body is None:
+        return {}
+    body = form(call)
+    return typed_form(MODELS[operation.body], body) if operation.content == "multipart" else body
+
+
+def typed_form(model: BodyModel, fields: Obj) -> Obj:
+    """A multipart form's fields as the model types them (107 otherwise): whole numbers from their text, an
+    array field sent once as a one-item list, a file field a file of a kind the model takes."""
+    typed: Obj = {}
+    for name, value in fields.items():
+        kinds = model.types.get(name, ())
+        formats = model.files.get(name)
+        if formats is not None:
+            if not isinstance(value, dict):
+                raise validation_error(f'"{name}" must be a file')
+            taken = {f.media_type for f in formats}
+            if value["contentType"] not in taken or not value["size"]:
+                raise validation_error(f'"{name}" must be a {" | ".join(f.extension for f in formats)} file')
+        elif "array" in kinds:
+            value = value if isinstance(value, list) else [value]
+        elif isinstance(value, (list, dict)):
+            raise validation_error(f'"{name}" must be a single value')
+        elif kinds and set(kinds) <= {"integer", "number"}:
+            try:
+                value = int(value) if "number" not in kinds else float(value)
+            except ValueError:
+                raise validation_error(f'"{name}" must be a number') from None
+        typed[name] = value
+    return typed
 
 
 def array(body: Obj, name: str, *, required: bool = False) -> list[Any]:
