@@ -15,7 +15,8 @@ import msgspec
 import pytest
 
 from trackier_provider.exceptions import TrackierConfigError
-from trackier_provider.outputs import batches, is_templated, output_spec, read_records, write_pages, write_records
+from trackier_provider.outputs import batches, output_spec, read_records, write_pages, write_records
+from trackier_provider.validation import is_templated
 
 FIX = "Check the file: JSON Lines (.jsonl, .ndjson) and CSV (.csv), each optionally gzip-compressed (.gz), UTF-8 text."
 

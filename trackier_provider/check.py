@@ -442,6 +442,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     day = args.date or (datetime.now(timezone.utc) - timedelta(days=1)).date()
     logging.getLogger("trackier_provider.schemas.validation").setLevel(logging.ERROR)  # the table says it all
     logging.getLogger("trackier_provider.hooks.trackier").setLevel(logging.ERROR)  # a stop is one line
+    # Airflow's own notes (2.11 logs "Retrieving connection ..." and a missing Fernet key at INFO and WARNING
+    # for every connection read): not the check's output; its errors still show.
+    logging.getLogger("airflow").setLevel(logging.ERROR)
+    # ... and 2.11's traceback for a connection variable it cannot parse: the stop's one line names the variable.
+    logging.getLogger("airflow.models.connection").setLevel(logging.CRITICAL)
     try:
         select(args.only, args.skip)
     except TrackierConfigError as error:

@@ -78,21 +78,6 @@ class OutputSpec:
         return display_uri(self.target)
 
 
-def is_templated(value: Any) -> bool:
-    """True for a string still holding Jinja (not yet rendered)."""
-    return isinstance(value, str) and ("{{" in value or "{%" in value)
-
-
-def holds_template(value: Any) -> bool:
-    """True when ``value`` or any string inside it (lists, tuples, sets, dict keys and values, nested) still
-    holds Jinja: an argument that can only be checked after rendering."""
-    if isinstance(value, Mapping):
-        return any(holds_template(k) or holds_template(v) for k, v in value.items())
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return any(holds_template(item) for item in value)
-    return is_templated(value)
-
-
 def output_uri(target: Any) -> str:
     """A stable string for a target: URLs as given, local paths made absolute, ObjectStoragePath as str."""
     if isinstance(target, str):
@@ -472,8 +457,6 @@ __all__ = [
     "batches",
     "check_format",
     "display_uri",
-    "holds_template",
-    "is_templated",
     "output_spec",
     "output_uri",
     "read_records",

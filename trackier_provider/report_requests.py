@@ -11,8 +11,14 @@ from typing import Any
 
 from trackier_provider.api.catalogue import OPERATIONS
 from trackier_provider.exceptions import TrackierConfigError
-from trackier_provider.outputs import holds_template
-from trackier_provider.validation import check_choices, check_flag, check_ids, check_mapping, require_choice
+from trackier_provider.validation import (
+    check_choices,
+    check_flag,
+    check_ids,
+    check_mapping,
+    holds_template,
+    require_choice,
+)
 from trackier_provider.windows import Window
 
 #: The aggregate reports the operator, sensor and trigger read (each the catalogue's ``reports.<name>``).

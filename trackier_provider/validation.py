@@ -416,6 +416,22 @@ def publisher_problems(row: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(problems))
 
 
+
+def is_templated(value: Any) -> bool:
+    """True for a string still holding Jinja (not yet rendered)."""
+    return isinstance(value, str) and ("{{" in value or "{%" in value)
+
+
+def holds_template(value: Any) -> bool:
+    """True when ``value`` or any string inside it (lists, tuples, sets, dict keys and values, nested) still
+    holds Jinja: an argument that can only be checked after rendering."""
+    if isinstance(value, Mapping):
+        return any(holds_template(k) or holds_template(v) for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(holds_template(item) for item in value)
+    return is_templated(value)
+
+
 __all__ = [
     "DIRECTIONS",
     "PASSWORD_MESSAGE",
@@ -436,6 +452,8 @@ __all__ = [
     "check_seconds",
     "check_text",
     "check_url",
+    "holds_template",
+    "is_templated",
     "password_ok",
     "publisher_problems",
     "refuse_control_characters",

@@ -65,3 +65,33 @@ def test_a_weak_password_is_refused_by_the_generic_operator_before_any_request(t
     assert info.value.field == "data.password"
     assert "weakpass1" not in str(info.value)
     assert trackier_conn.requests == []
+
+
+@pytest.mark.parametrize(("limits", "message"), [
+    ({"daily": -5}, "daily: must not be negative"),
+    ({"daily": "{{ params.daily }}"}, "daily: must not be negative"),  # rendered to "-5"
+    ({}, "one of hourly, daily, monthly, lifetime is required"),  # a cap that caps nothing
+])
+def test_a_negative_or_missing_cap_limit_is_refused_before_any_request(trackier_conn, context, limits, message):
+    """One rule (the catalogue's ``Cap`` model) for the generic operator, ``hook.api`` and the emulator."""
+    from trackier_provider.hooks.trackier import TrackierHook
+
+    def build() -> TrackierOperator:
+        op = TrackierOperator(task_id="c", operation="campaigns.caps.create", path_params={"campaign_id": 2},
+                              data={**CAP, **limits})
+        op.render_template_fields({**context, "params": {"daily": -5}})
+        op.execute(context)
+        return op
+
+    with pytest.raises(TrackierConfigError, match=message):
+        build()
+    if "{{" not in str(limits):
+        with pytest.raises(TrackierConfigError, match=message.split(": ")[-1]):
+            TrackierHook().api.campaigns.caps.create(campaign_id=2, data={**CAP, **limits})
+    assert api_calls(trackier_conn, "POST", "/v2/campaigns/2/caps") == []
+    # The emulator applies the same rule, with Trackier's 107 envelope.
+    import requests
+
+    answer = requests.post(f"{trackier_conn.base_url}/v2/campaigns/2/caps", json={**CAP, "daily": -5},
+                           headers={"X-Api-Key": trackier_conn.api_key}, timeout=30)
+    assert answer.status_code == 400 and "107" in answer.text and "daily" in answer.text

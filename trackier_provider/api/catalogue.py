@@ -64,6 +64,8 @@ LOG_OPERATIONS = frozenset(
 )
 
 
+#: A cap's limits: none may be negative, and a new cap sets at least one (Trackier stores a cap without any).
+CAP_LIMITS = "hourly daily monthly lifetime"
 #: The fields of a campaign body and their choices: the same in a create (``CampaignCreate``, plus ``note``)
 #: and an edit (``CampaignEdit``).
 CAMPAIGN_CHOICES: dict[str, Any] = {  # each a tuple of choices (Any: mypy matches ** against types=)
@@ -1116,6 +1118,8 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
                     "type:string pubCapType:string publishers:array geo:array daily:integer monthly:integer "
                     "lifetime:integer"
                 ),
+                not_negative=CAP_LIMITS,
+                one_of="daily monthly lifetime",
             ),
             model(
                 "AdvertiserCapEdit",
@@ -1125,6 +1129,7 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
                     "type:string pubCapType:string publishers:array geo:array daily:integer monthly:integer "
                     "lifetime:integer"
                 ),
+                not_negative=CAP_LIMITS,
             ),
             model(
                 "BulkConversionUpload", "data", firePostback=("yes", "refire"),
@@ -1169,6 +1174,8 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
                     "landingPageIds:array hourly:number daily:number monthly:number lifetime:number "
                     "enablePerMinuteCap:number geo:array redirect:string"
                 ),
+                not_negative=CAP_LIMITS,
+                one_of=CAP_LIMITS,
             ),
             model(
                 "CapEdit",
@@ -1186,6 +1193,7 @@ MODELS: Mapping[str, BodyModel] = MappingProxyType(
                     "lifetime:number|null enablePerMinuteCap:number pauseResources:integer visibility:string "
                     "created:string modified:string geo:array redirect:string"
                 ),
+                not_negative=CAP_LIMITS,
             ),
             model(
                 "CategoryCreate",

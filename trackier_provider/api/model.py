@@ -151,6 +151,10 @@ class BodyModel:
     formats: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: The file fields of a multipart body and the kinds of file each takes (``api.calls.Upload``).
     files: Mapping[str, tuple[FileFormat, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    #: Numeric fields that must not be negative (a cap's limits).
+    not_negative: tuple[str, ...] = ()
+    #: Fields of which a body must set at least one (a cap without any limit caps nothing).
+    one_of: tuple[str, ...] = ()
 
     def problems(self, body: Any, *, as_text: bool = False) -> list[tuple[str, str]]:
         """What is wrong with ``body`` as ``(field, problem)`` pairs, in field order; empty when it is right.
@@ -169,17 +173,36 @@ class BodyModel:
             if kinds and not as_text and not any(_is(value, kind) for kind in kinds):
                 found.append((name, "must be " + " or ".join(_TYPE_WORDS[kind] for kind in kinds)))
                 continue
+            if name in self.not_negative and _negative(value):
+                found.append((name, "must not be negative"))
+                continue
             allowed = self.choices.get(name)
             if allowed is None or (value is None and None in allowed):
                 continue
             items = value if isinstance(value, list) and "array" in kinds else [value]
             if not all(_allowed(item, allowed, as_text) for item in items):
                 found.append((name, f"must be one of [{', '.join(map(str, allowed))}]"))
+        if self.one_of and all(_missing(body.get(name)) for name in self.one_of):
+            found.append((self.one_of[0], f"one of {', '.join(self.one_of)} is required"))
         return found
 
 
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, (str, list)) and not value)
+
+
+def _negative(value: Any) -> bool:
+    """A number below zero, or a text that reads as one (a form's field)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return value < 0
+    if isinstance(value, str):
+        try:
+            return float(value) < 0
+        except ValueError:
+            return False
+    return False
 
 
 @dataclass(frozen=True)
@@ -270,10 +293,12 @@ def natural(lookup: str, *fields: str, narrow: Mapping[str, str] | None = None) 
 
 
 def model(name: str, *required: str, types: str = "", formats: str = "",
-          files: Mapping[str, tuple[FileFormat, ...]] | None = None, **choices: tuple[Any, ...]) -> BodyModel:
+          files: Mapping[str, tuple[FileFormat, ...]] | None = None, not_negative: str = "", one_of: str = "",
+          **choices: tuple[Any, ...]) -> BodyModel:
     """A body model; ``types`` lists ``field:type`` words, several types joined by ``|``
     (``"title:string advertiserId:string|integer"``), ``formats`` ``field:format`` words, ``files`` the file
-    fields of a multipart body with the kinds of file each takes."""
+    fields of a multipart body with the kinds of file each takes; ``not_negative`` and ``one_of`` list fields
+    (words) that must not be below zero, and of which at least one must be set."""
     table: dict[str, tuple[JsonType, ...]] = {}
     for word in types.split():
         field_name, _, kinds = word.rpartition(":")
@@ -283,7 +308,8 @@ def model(name: str, *required: str, types: str = "", formats: str = "",
         table[field_name] = tuple(kinds.split("|"))  # type: ignore[arg-type]
     formatted = dict(word.rpartition(":")[::2] for word in formats.split())
     return BodyModel(name, tuple(required), MappingProxyType(choices), MappingProxyType(table),
-                     MappingProxyType(formatted), MappingProxyType(dict(files or {})))
+                     MappingProxyType(formatted), MappingProxyType(dict(files or {})), tuple(not_negative.split()),
+                     tuple(one_of.split()))
 
 
 def op(name: str, method: Method, path: str, *, ids: tuple[str, ...] = (), query: tuple[Param, ...] = (),

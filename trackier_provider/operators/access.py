@@ -8,8 +8,7 @@ from typing import Any
 from trackier_provider.api import OPERATIONS
 from trackier_provider.api.calls import prepare
 from trackier_provider.operators.generic import TrackierOperator
-from trackier_provider.outputs import holds_template
-from trackier_provider.validation import check_ids, check_number
+from trackier_provider.validation import check_ids, check_number, holds_template
 from trackier_provider.version_compat import Context
 
 

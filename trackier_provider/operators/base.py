@@ -35,9 +35,16 @@ from trackier_provider.hooks.throttle import default_pool
 from trackier_provider.hooks.trackier import TrackierHook
 from trackier_provider.lineage import CreateRun, FetchRun, create_lineage, fetch_lineage
 from trackier_provider.links import TrackierPanelLink
-from trackier_provider.outputs import asset_uri, check_format, is_templated, output_spec, write_pages
+from trackier_provider.outputs import asset_uri, check_format, output_spec, write_pages
 from trackier_provider.scrubbing import is_secret_name, scrub
-from trackier_provider.validation import check_choice, check_flag, check_number, require_choice, require_text
+from trackier_provider.validation import (
+    check_choice,
+    check_flag,
+    check_number,
+    is_templated,
+    require_choice,
+    require_text,
+)
 from trackier_provider.version_compat import Asset, BaseOperator, Context, mask_secret
 from trackier_provider.windows import Window, check_lookback, resolve_window, zone_at_parse
 

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from trackier_provider.operators.generic import TrackierOperator
-from trackier_provider.outputs import is_templated
-from trackier_provider.validation import check_ids, check_mapping, check_number
+from trackier_provider.validation import check_ids, check_mapping, check_number, is_templated
 
 
 class TrackierCreateCampaignCapOperator(TrackierOperator):

@@ -20,7 +20,6 @@ from trackier_provider.operators.base import (
     named_for_user,
 )
 from trackier_provider.operators.login import LOGIN
-from trackier_provider.outputs import holds_template
 from trackier_provider.scrubbing import mask_credentials, scrub
 from trackier_provider.validation import (
     check_choice,
@@ -28,6 +27,7 @@ from trackier_provider.validation import (
     check_json,
     check_mapping,
     check_text,
+    holds_template,
     require_choice,
 )
 from trackier_provider.version_compat import Context

@@ -9,9 +9,8 @@ from trackier_provider.api import OPERATIONS
 from trackier_provider.api.calls import prepare
 from trackier_provider.exceptions import TrackierConfigError, TrackierResponseError
 from trackier_provider.operators.generic import TrackierOperator
-from trackier_provider.outputs import is_templated
 from trackier_provider.scrubbing import scrub
-from trackier_provider.validation import check_choices, check_number, check_text
+from trackier_provider.validation import check_choices, check_number, check_text, is_templated
 from trackier_provider.version_compat import Context
 
 

@@ -6,7 +6,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from trackier_provider.operators.base import TrackierCreateOperator, TrackierFetchOperator
-from trackier_provider.outputs import holds_template
 from trackier_provider.validation import (
     USER_STATUSES,
     check_choice,
@@ -17,6 +16,7 @@ from trackier_provider.validation import (
     check_mapping,
     check_password,
     check_text,
+    holds_template,
     require_text,
 )
 
