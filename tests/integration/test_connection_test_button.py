@@ -283,13 +283,26 @@ class Browser:
         self.driver.find_element(By.XPATH, "//button[normalize-space()='Add Connection']")  # the list is there
         self.shot("01-connections")
 
+    def click(self, xpath: str) -> None:
+        """Click the element once nothing covers it: the toast of an earlier Test (its hover guard, a
+        ``data-ghost`` box) sits over the dialog's Save button until it goes away."""
+        from selenium.common.exceptions import ElementClickInterceptedException
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        def clicked(driver: Any) -> bool:
+            driver.find_element(By.XPATH, xpath).click()
+            return True
+
+        WebDriverWait(self.driver, 60, ignored_exceptions=(ElementClickInterceptedException,)).until(clicked)
+
     def add_connection(self, conn_id: str, host: str, key: str, port: int | None) -> None:
         """Admin > Connections > Add Connection: id, type Trackier, API base URL, API key (and port), Save."""
         from selenium.webdriver.common.by import By
         from selenium.webdriver.common.keys import Keys
 
         find = self.driver.find_element
-        find(By.XPATH, "//button[normalize-space()='Add Connection']").click()
+        self.click("//button[normalize-space()='Add Connection']")
         find(By.NAME, "connection_id").send_keys(conn_id)
         conn_type = find(By.XPATH, "//div[@role='dialog']//input[not(@name)]")
         conn_type.click()
@@ -301,7 +314,7 @@ class Browser:
         if port is not None:
             find(By.NAME, "port").send_keys(str(port))
         self.shot(f"02-add-{conn_id}")
-        find(By.XPATH, "//div[@role='dialog']//button[normalize-space()='Save']").click()
+        self.click("//div[@role='dialog']//button[normalize-space()='Save']")
         find(By.XPATH, f"//tr[td[normalize-space()='{conn_id}']]")
 
     def press_test(self, conn_id: str) -> str:
@@ -315,7 +328,7 @@ class Browser:
         toasts = "[data-scope=toast][data-part=root]"
         seen = {t.get_attribute("id") for t in self.driver.find_elements(By.CSS_SELECTOR, toasts)}
         row = f"//tr[td[normalize-space()='{conn_id}']]"
-        self.driver.find_element(By.XPATH, f"{row}//button[@aria-label='Test Connection']").click()
+        self.click(f"{row}//button[@aria-label='Test Connection']")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             for toast in self.driver.find_elements(By.CSS_SELECTOR, toasts):
