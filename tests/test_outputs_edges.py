@@ -15,7 +15,7 @@ import msgspec
 import pytest
 
 from trackier_provider.exceptions import TrackierConfigError
-from trackier_provider.outputs import batches, output_spec, read_records, write_pages, write_records
+from trackier_provider.outputs import batches, output_spec, output_uri, read_records, write_pages, write_records
 from trackier_provider.validation import is_templated
 
 FIX = "Check the file: JSON Lines (.jsonl, .ndjson) and CSV (.csv), each optionally gzip-compressed (.gz), UTF-8 text."
@@ -187,6 +187,9 @@ def test_an_object_storage_path_is_a_target(tmp_path: Path) -> None:
     target = ObjectStoragePath(f"file://{tmp_path}/rows.jsonl.gz")
     spec = output_spec(target)
     assert (spec.format, spec.gzip) == ("jsonl", True)
+    # Its URL as given, on Airflow 3 and 2.11 alike (2.11's is PathLike: once read as a relative local path).
+    assert output_uri(target) == f"file://{tmp_path}/rows.jsonl.gz"
+    assert output_uri(ObjectStoragePath("s3://bucket/day/rows.jsonl")) == "s3://bucket/day/rows.jsonl"
     assert write_records([{"id": 1}], spec) == 1
     assert gzip.decompress((tmp_path / "rows.jsonl.gz").read_bytes()) == b'{"id":1}\n'
 

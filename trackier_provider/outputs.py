@@ -84,6 +84,8 @@ def output_uri(target: Any) -> str:
         if "://" in target:
             return target
         return os.path.abspath(os.path.expanduser(target))
+    if getattr(target, "protocol", None) is not None:  # an ObjectStoragePath (a UPath; PathLike on 2.11)
+        return str(target)
     if isinstance(target, os.PathLike):
         return os.path.abspath(os.fspath(target))
     return str(target)
